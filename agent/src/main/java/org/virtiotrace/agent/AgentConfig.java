@@ -1,0 +1,20 @@
+package org.virtiotrace.agent;
+
+import java.nio.file.Path;
+import org.virtiotrace.agent.cpu.CpuList;
+
+/**
+ * Everything the agent needs to start, as the command line gave it.
+ *
+ * @param toStdout    -o: all CPUs to standard output instead of ports
+ * @param pipeSize    bytes of pipe between trace_pipe_raw and the port
+ * @param tracefs     tracefs mount, or null to find it
+ * @param instance    trace instance name, or null for the top-level buffer
+ * @param cpus        CPUs to trace, or null for the online ones
+ * @param portDir     where the ports' names live
+ * @param portName    String.format pattern of a CPU's port name
+ * @param ctlPort     control port name, or a path
+ */
+public record AgentConfig(boolean toStdout, int pipeSize, Path tracefs, String instance, CpuList cpus,
+                          Path portDir, String portName, String ctlPort) {
+}

@@ -1,0 +1,22 @@
+package org.virtiotrace.agent;
+
+/** The agent's exit statuses; documented in --help, the man page and README. */
+public final class ExitCodes {
+    /** Stopped by SIGTERM/SIGINT after delivering what it could. */
+    public static final int OK = 0;
+    /** An unexpected internal error. */
+    public static final int SOFTWARE = 1;
+    /** Invalid command line. */
+    public static final int USAGE = 2;
+    /** tracefs missing, not mountable, or a CPU without trace_pipe_raw. */
+    public static final int TRACEFS = 3;
+    /** A trace port or the control port is missing or cannot be opened. */
+    public static final int PORT = 4;
+    /** Another reader holds a CPU's trace_pipe_raw (EBUSY). */
+    public static final int BUSY = 5;
+    /** The native shim or libc bindings could not be loaded. */
+    public static final int NATIVE = 6;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,16 @@
+package org.virtiotrace.agent.cli;
+
+import org.virtiotrace.agent.cpu.CpuList;
+import picocli.CommandLine;
+
+/** --cpus 0-3,8 */
+public final class CpuListConverter implements CommandLine.ITypeConverter<CpuList> {
+    @Override
+    public CpuList convert(String value) {
+        try {
+            return CpuList.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package org.virtiotrace.agent.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.virtiotrace.agent.Agent;
+import org.virtiotrace.agent.AgentConfig;
+import org.virtiotrace.agent.ExitCodes;
+import org.virtiotrace.agent.StartupException;
+import org.virtiotrace.agent.cpu.CpuList;
+import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.agent.nativeio.Native;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+@Command(name = "trace-agent",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        subcommands = {DemoCommand.class},
+        header = "Stream this guest's kernel trace (ftrace ring buffers) to the host over virtio-serial.",
+        description = {
+            "Opens tracefs per_cpu/cpuN/trace_pipe_raw for every CPU and the port trace-path-cpuN "
+                + "for each, plus the control port agent-ctl-path, then waits for the host's orders:",
+            "  1  start (or resume) moving ring-buffer pages to the ports, zero-copy with splice(2)",
+            "  0  stop: deliver what was taken plus each CPU's partial page, then pause",
+            "Orders may end with LF, CRLF or nothing; anything else is logged and ignored.",
+            "SIGTERM or SIGINT delivers what it can within a second and exits 0.",
+            "Logs go to stderr, with <N> priority prefixes when stderr is the journal.",
+            "",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:stopped by SIGTERM/SIGINT (or --help/--version)",
+            "1:internal error",
+            "2:invalid command line",
+            "3:tracefs missing or unusable, or a CPU without trace_pipe_raw",
+            "4:a trace port or the control port is missing or cannot be opened",
+            "5:another reader holds a CPU's trace_pipe_raw (EBUSY)",
+            "6:the native shim could not be loaded",
+        },
+        footerHeading = "%nHost side:%n",
+        footer = {
+            "  QEMU: -device virtio-serial-pci,id=vser0",
+            "        -chardev pipe,id=ctl,path=DIR/agent-ctl-path "
+                + "-device virtserialport,bus=vser0.0,nr=1,chardev=ctl,name=agent-ctl-path",
+            "        -chardev pipe,id=t0,path=DIR/trace-path-cpu0 "
+                + "-device virtserialport,bus=vser0.0,nr=2,chardev=t0,name=trace-path-cpu0  (one per vCPU)",
+            "  then: echo 1 > DIR/agent-ctl-path.in; cat DIR/trace-path-cpu0.out > cpu0.raw",
+        })
+public final class TraceAgentCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-o", "--stdout"},
+            description = "Debug mode: write every CPU's pages to stdout (whole pages, never interleaved mid-page) "
+                    + "instead of the ports.")
+    boolean toStdout;
+
+    @Option(names = {"-s", "--pipe-size"}, paramLabel = "SIZE", defaultValue = "1M", converter = SizeConverter.class,
+            description = "Pipe between trace_pipe_raw and each port: 64K..1M, bytes or with K/M (default: ${DEFAULT-VALUE}).")
+    int pipeSize;
+
+    @Option(names = "--tracefs", paramLabel = "DIR",
+            description = "tracefs mount (default: from /proc/mounts, /sys/kernel/tracing, /sys/kernel/debug/tracing; "
+                    + "mounted on /sys/kernel/tracing if nowhere).")
+    Path tracefs;
+
+    @Option(names = "--instance", paramLabel = "NAME",
+            description = "Trace the instance tracefs/instances/NAME instead of the top-level buffer.")
+    String instance;
+
+    @Option(names = "--cpus", paramLabel = "LIST", converter = CpuListConverter.class,
+            description = "CPUs to trace, e.g. 0-3,8 (default: /sys/devices/system/cpu/online).")
+    CpuList cpus;
+
+    @Option(names = "--port-dir", paramLabel = "DIR", defaultValue = "/dev/virtio-ports",
+            description = "Directory of the named ports (default: ${DEFAULT-VALUE}); names missing there are looked up "
+                    + "in /sys/class/virtio-ports/*/name.")
+    Path portDir;
+
+    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = "trace-path-cpu%d",
+            description = "Name of CPU N's port, %%d is N (default: ${DEFAULT-VALUE}; trace-cmd hosts use trace-pipe-cpu%%d).")
+    String portName;
+
+    @Option(names = "--ctl-port", paramLabel = "NAME|PATH", defaultValue = "agent-ctl-path",
+            description = "Control port name, or a path (default: ${DEFAULT-VALUE}).")
+    String ctlPort;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Log.setVerbose(verbose);
+        validatePortName();
+        if (!Native.isAvailable()) {
+            Log.error("cannot load the native shim: %s", Native.unavailabilityCause());
+            return ExitCodes.NATIVE;
+        }
+        AgentConfig cfg = new AgentConfig(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort);
+        Agent agent;
+        try {
+            agent = Agent.open(cfg, Native.get());
+        } catch (StartupException e) {
+            Log.error("%s", e.getMessage());
+            return e.exitCode();
+        }
+        Signal.handle(new Signal("TERM"), s -> agent.requestShutdown());
+        Signal.handle(new Signal("INT"), s -> agent.requestShutdown());
+        agent.start();
+        return agent.awaitAndStop();
+    }
+
+    private void validatePortName() {
+        try {
+            String a = String.format(portName, 0);
+            String b = String.format(portName, 1);
+            if (a.equals(b) || a.contains("/")) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--port-name '" + portName
+                    + "' must contain %d once (the CPU number) and no '/', like trace-path-cpu%d");
+        }
+    }
+}

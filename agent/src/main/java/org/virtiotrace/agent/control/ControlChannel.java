@@ -1,0 +1,130 @@
+package org.virtiotrace.agent.control;
+
+import java.nio.ByteBuffer;
+import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.agent.nativeio.Fd;
+import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.agent.nativeio.PollEvents;
+
+/**
+ * The control thread: owns the agent-ctl-path descriptor, turns its bytes into orders.
+ *
+ * <p>End of file means the host closed its end (a FIFO writer like {@code echo 1 >}
+ * went away, or a socket chardev client left). The C agent spins at 100 % CPU there;
+ * this thread says so once, reopens the port (a fresh FIFO reader is quiet until the
+ * next writer) and, if the port keeps reporting hangup (a virtio port whose host side
+ * is closed does), looks again every {@value #HOST_GONE_RETRY_MS} ms until the host is back.
+ */
+public final class ControlChannel implements Runnable, AutoCloseable {
+    /** An unterminated token is taken as complete after this much silence. */
+    static final int QUIET_FLUSH_MS = 200;
+    static final int HOST_GONE_RETRY_MS = 250;
+
+    private final Native nat;
+    private final String path;
+    private final ControlParser parser;
+    private final Fd wake;
+    private volatile boolean stopping;
+    private Fd ctl;
+
+    public ControlChannel(Native nat, Fd ctl, OrderHandler handler) throws NativeException {
+        this.nat = nat;
+        this.ctl = ctl;
+        this.path = ctl.path();
+        this.parser = new ControlParser(handler);
+        this.wake = nat.eventFd();
+    }
+
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public void run() {
+        try {
+            loop();
+        } catch (NativeException e) {
+            Log.error("%s; no more orders will be read, stop the agent with SIGTERM", e.getMessage());
+        } finally {
+            if (ctl != null) {
+                ctl.close();
+            }
+        }
+    }
+
+    private void loop() throws NativeException {
+        byte[] bytes = new byte[512];
+        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length);
+        boolean hostGone = false;
+        while (!stopping) {
+            if (ctl == null && !reopen()) {
+                sleep(HOST_GONE_RETRY_MS * 4);
+                continue;
+            }
+            int timeout = parser.hasPending() ? QUIET_FLUSH_MS : hostGone ? HOST_GONE_RETRY_MS : -1;
+            int r = nat.poll(ctl, PollEvents.IN, wake, PollEvents.IN, timeout);
+            if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
+                nat.clearSignal(wake);
+                continue;
+            }
+            if (PollEvents.first(r) == 0) {
+                parser.flush();
+                continue;
+            }
+            buf.clear();
+            int n = nat.read(ctl, buf);
+            if (n > 0) {
+                if (hostGone) {
+                    hostGone = false;
+                    Log.info("%s: the host is back", path);
+                }
+                buf.flip();
+                buf.get(bytes, 0, n);
+                parser.feed(bytes, 0, n);
+            } else if (n == 0) {
+                parser.flush();
+                if (!hostGone) {
+                    hostGone = true;
+                    Log.notice("%s: the host closed its end; waiting for it to come back", path);
+                    ctl.close();
+                    ctl = null;
+                } else {
+                    sleep(HOST_GONE_RETRY_MS);
+                }
+            }
+        }
+    }
+
+    private boolean reopen() {
+        try {
+            ctl = nat.open(path, Native.Access.READ);
+            return true;
+        } catch (NativeException e) {
+            return false;
+        }
+    }
+
+    /** Waits without spinning, but wakes for shutdown. */
+    private void sleep(int ms) throws NativeException {
+        int r = nat.poll(null, 0, wake, PollEvents.IN, ms);
+        if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
+            nat.clearSignal(wake);
+        }
+    }
+
+    /** Asks the thread to end; returns at once. */
+    public void stop() {
+        stopping = true;
+        try {
+            nat.signal(wake);
+        } catch (NativeException | IllegalStateException e) {
+            // already gone
+        }
+    }
+
+    @Override
+    public void close() {
+        wake.close();
+    }
+}

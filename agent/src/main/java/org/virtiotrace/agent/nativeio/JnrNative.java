@@ -1,0 +1,195 @@
+package org.virtiotrace.agent.nativeio;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
+import jnr.ffi.LibraryLoader;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+
+/** {@link Native} on jnr-posix (open/read/write/close), jnr-ffi libc and libvtshim. */
+final class JnrNative implements Native {
+    private static final int SPLICE_F_MOVE = 1;
+    private static final int SPLICE_F_NONBLOCK = 2;
+    private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_GETPIPE_SZ = 1032;
+    private static final int EFD_NONBLOCK = 04000;
+    private static final int EFD_CLOEXEC = 02000000;
+    private static final int EAGAIN = Errno.EAGAIN.intValue();
+    private static final int EINTR = Errno.EINTR.intValue();
+    private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
+    private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
+
+    private final POSIX posix;
+    private final LibC libc;
+    private final ShimLibrary shim;
+    private final ThreadLocal<ByteBuffer> eventBuf =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.nativeOrder()));
+
+    JnrNative() throws IOException {
+        this.posix = POSIXFactory.getNativePOSIX();
+        this.libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
+        this.shim = ShimLoader.load();
+    }
+
+    @Override
+    public Fd open(String path, Access access) throws NativeException {
+        int mode = switch (access) {
+            case READ -> OpenFlags.O_RDONLY.intValue();
+            case WRITE -> OpenFlags.O_WRONLY.intValue();
+            case READ_WRITE -> OpenFlags.O_RDWR.intValue();
+        };
+        int fd = posix.open(path, mode | O_NONBLOCK | O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw NativeException.of(path, "open", posix.errno());
+        }
+        return new Fd(fd, path, true);
+    }
+
+    @Override
+    public Pipe pipe(int sizeBytes) throws NativeException {
+        int[] fds = new int[2];
+        if (libc.pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
+            throw NativeException.of("pipe", "pipe2", posix.errno());
+        }
+        Fd r = new Fd(fds[0], "pipe", true);
+        Fd w = new Fd(fds[1], "pipe", true);
+        // Above /proc/sys/fs/pipe-max-size without CAP_SYS_RESOURCE the kernel says EPERM;
+        // the caller learns the granted capacity and decides whether that is worth a warning.
+        libc.fcntl(fds[1], F_SETPIPE_SZ, sizeBytes);
+        int granted = libc.fcntl(fds[1], F_GETPIPE_SZ, 0);
+        if (granted < 0) {
+            int err = posix.errno();
+            r.close();
+            w.close();
+            throw NativeException.of("pipe", "F_GETPIPE_SZ", err);
+        }
+        return new Pipe(r, w, granted);
+    }
+
+    @Override
+    public Fd eventFd() throws NativeException {
+        int fd = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (fd < 0) {
+            throw NativeException.of("eventfd", "eventfd", posix.errno());
+        }
+        return new Fd(fd, "eventfd", true);
+    }
+
+    @Override
+    public long splice(Fd in, Fd out, long len) throws NativeException {
+        long n = shim.vt_splice(in.number(), out.number(), len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n >= 0) {
+            return n;
+        }
+        if (n == -EAGAIN) {
+            return WOULD_BLOCK;
+        }
+        // Name the side that failed: EPIPE/EAGAIN-like errors belong to the output,
+        // EBUSY/EINVAL from the trace pipe to the input.
+        int err = (int) -n;
+        Errno e = Errno.valueOf(err);
+        String path = (e == Errno.EPIPE || e == Errno.ENOSPC || e == Errno.EIO) ? out.path() : in.path();
+        throw new NativeException(path, "splice", e);
+    }
+
+    @Override
+    public int read(Fd fd, ByteBuffer dst) throws NativeException {
+        while (true) {
+            int n = posix.read(fd.number(), atPosition(dst), dst.remaining());
+            if (n >= 0) {
+                dst.position(dst.position() + n);
+                return n;
+            }
+            int err = posix.errno();
+            if (err == EAGAIN) {
+                return (int) WOULD_BLOCK;
+            }
+            if (err != EINTR) {
+                throw NativeException.of(fd.path(), "read", err);
+            }
+        }
+    }
+
+    @Override
+    public int write(Fd fd, ByteBuffer src) throws NativeException {
+        while (true) {
+            int n = posix.write(fd.number(), atPosition(src), src.remaining());
+            if (n >= 0) {
+                src.position(src.position() + n);
+                return n;
+            }
+            int err = posix.errno();
+            if (err == EAGAIN) {
+                return (int) WOULD_BLOCK;
+            }
+            if (err != EINTR) {
+                throw NativeException.of(fd.path(), "write", err);
+            }
+        }
+    }
+
+    /** jnr passes a buffer's base address, not its position: hand it a view that starts there. */
+    private static ByteBuffer atPosition(ByteBuffer b) {
+        return b.position() == 0 ? b : b.slice();
+    }
+
+    @Override
+    public int poll(Fd a, int eventsA, Fd b, int eventsB, int timeoutMs) throws NativeException {
+        int r = shim.vt_poll2(a == null ? -1 : a.number(), eventsA, b == null ? -1 : b.number(), eventsB, timeoutMs);
+        if (r < 0) {
+            throw NativeException.of(a == null ? "poll" : a.path(), "poll", -r);
+        }
+        return r;
+    }
+
+    @Override
+    public void signal(Fd eventFd) throws NativeException {
+        ByteBuffer b = eventBuf.get();
+        b.clear();
+        b.putLong(0, 1L);
+        int n = write(eventFd, b);
+        // WOULD_BLOCK means the counter is at its maximum: the reader is already awake.
+        if (n == 0) {
+            throw new NativeException(eventFd.path(), "write", Errno.EIO);
+        }
+    }
+
+    @Override
+    public void clearSignal(Fd eventFd) throws NativeException {
+        ByteBuffer b = eventBuf.get();
+        b.clear();
+        read(eventFd, b);
+    }
+
+    @Override
+    public void pinToCpu(int cpu) throws NativeException {
+        int r = shim.vt_pin_cpu(cpu);
+        if (r < 0) {
+            throw NativeException.of("cpu" + cpu, "sched_setaffinity", -r);
+        }
+    }
+
+    @Override
+    public void mkfifo(String path) throws NativeException {
+        if (libc.mkfifo(path, 0600) < 0) {
+            throw NativeException.of(path, "mkfifo", posix.errno());
+        }
+    }
+
+    @Override
+    public void mountTracefs(String dir) throws NativeException {
+        if (libc.mount("nodev", dir, "tracefs", 0L, null) < 0) {
+            throw NativeException.of(dir, "mount -t tracefs", posix.errno());
+        }
+    }
+
+    @Override
+    public void close(Fd fd) throws NativeException {
+        int n = fd.release();
+        if (n >= 0 && posix.close(n) < 0) {
+            throw NativeException.of(fd.path(), "close", posix.errno());
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.virtiotrace.agent.nativeio;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The agent's only door to the kernel. Everything above it sees {@link Fd} handles,
+ * byte counts and {@link NativeException}s, never a raw errno or a native pointer.
+ *
+ * <p>Every descriptor opened here is non-blocking: no agent thread ever sleeps inside a
+ * data syscall, it sleeps in {@link #poll} next to its wake-up eventfd, so stop and
+ * shutdown can always reach it.
+ */
+public interface Native {
+
+    /** Returned by the data calls when the kernel has nothing (or no room) right now. */
+    long WOULD_BLOCK = -1;
+
+    /** How a descriptor is opened; always with O_NONBLOCK and O_CLOEXEC. */
+    enum Access { READ, WRITE, READ_WRITE }
+
+    static Native get() {
+        return NativeHolder.instance();
+    }
+
+    /** True when the shim and libc bindings loaded; see {@link #unavailabilityCause()}. */
+    static boolean isAvailable() {
+        return NativeHolder.cause() == null;
+    }
+
+    /** Why the native layer could not load, or null when it did. */
+    static Throwable unavailabilityCause() {
+        return NativeHolder.cause();
+    }
+
+    Fd open(String path, Access access) throws NativeException;
+
+    /** A pipe whose capacity is set to {@code sizeBytes} (or what the kernel allowed). */
+    Pipe pipe(int sizeBytes) throws NativeException;
+
+    /** A non-blocking eventfd used to wake a thread out of {@link #poll}. */
+    Fd eventFd() throws NativeException;
+
+    /** splice(2) without blocking. Returns bytes moved, 0, or {@link #WOULD_BLOCK}. */
+    long splice(Fd in, Fd out, long len) throws NativeException;
+
+    /** read(2). Returns bytes read, 0 at end of file, or {@link #WOULD_BLOCK}. */
+    int read(Fd fd, ByteBuffer dst) throws NativeException;
+
+    /** write(2). Returns bytes written or {@link #WOULD_BLOCK}. */
+    int write(Fd fd, ByteBuffer src) throws NativeException;
+
+    /**
+     * Waits until {@code a} or {@code b} (either may be null) is ready or the timeout
+     * (ms, negative = forever) passes. Decode the result with {@link PollEvents}.
+     */
+    int poll(Fd a, int eventsA, Fd b, int eventsB, int timeoutMs) throws NativeException;
+
+    /** Adds one to an eventfd: the thread polling it wakes up. */
+    void signal(Fd eventFd) throws NativeException;
+
+    /** Resets an eventfd to zero after a wake-up. */
+    void clearSignal(Fd eventFd) throws NativeException;
+
+    /** Pins the calling thread to {@code cpu}. */
+    void pinToCpu(int cpu) throws NativeException;
+
+    /** mkfifo(3) with mode 0600: stand-ins for virtio-serial ports. */
+    void mkfifo(String path) throws NativeException;
+
+    /** mount -t tracefs nodev DIR */
+    void mountTracefs(String dir) throws NativeException;
+
+    void close(Fd fd) throws NativeException;
+}

@@ -1,0 +1,80 @@
+package org.virtiotrace.agent.pump;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.virtiotrace.agent.nativeio.Fd;
+import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.nativeio.NativeException;
+
+/**
+ * What one pump should be doing, and the eventfd that tells it to look.
+ *
+ * <p>Happens-before: the mode is written (atomically) before the eventfd is signalled;
+ * the pump clears the eventfd before it reads the mode. A change made at any moment is
+ * therefore either seen at the pump's next read or leaves the eventfd set, so the
+ * pump's next poll returns at once. SHUTDOWN is final: a late order cannot undo it.
+ */
+public final class PumpControl implements AutoCloseable {
+    public enum Mode { PAUSED, RUNNING, SHUTDOWN }
+
+    private final Native nat;
+    private final Fd wake;
+    private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.PAUSED);
+    private volatile long deadlineNanos = Long.MAX_VALUE;
+
+    public PumpControl(Native nat) throws NativeException {
+        this.nat = nat;
+        this.wake = nat.eventFd();
+    }
+
+    public void start() {
+        set(Mode.RUNNING);
+    }
+
+    public void pause() {
+        set(Mode.PAUSED);
+    }
+
+    /** Stop for good; work still in hand may continue until {@code deadlineNanos} (System.nanoTime). */
+    public void shutdown(long deadlineNanos) {
+        this.deadlineNanos = deadlineNanos;
+        mode.set(Mode.SHUTDOWN);
+        wakeUp();
+    }
+
+    Mode mode() {
+        return mode.get();
+    }
+
+    /** True once shutdown was ordered and its grace period is over. */
+    boolean shutdownExpired() {
+        return mode.get() == Mode.SHUTDOWN && System.nanoTime() - deadlineNanos >= 0;
+    }
+
+    Fd wakeFd() {
+        return wake;
+    }
+
+    void acknowledgeWake() throws NativeException {
+        nat.clearSignal(wake);
+    }
+
+    private void set(Mode next) {
+        Mode prev = mode.getAndUpdate(m -> m == Mode.SHUTDOWN ? m : next);
+        if (prev != Mode.SHUTDOWN && prev != next) {
+            wakeUp();
+        }
+    }
+
+    private void wakeUp() {
+        try {
+            nat.signal(wake);
+        } catch (NativeException | IllegalStateException e) {
+            // the pump has already gone: nothing left to wake
+        }
+    }
+
+    @Override
+    public void close() {
+        wake.close();
+    }
+}

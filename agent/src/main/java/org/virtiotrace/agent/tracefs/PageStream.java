@@ -1,0 +1,56 @@
+package org.virtiotrace.agent.tracefs;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A stream of whole sub-buffers as a trace port carries them, checked the way a host
+ * tool would read it: every page parses, timestamps never go backwards, no bytes left over.
+ */
+public final class PageStream {
+    private final List<RingBufferPage> pages = new ArrayList<>();
+    private final List<String> defects = new ArrayList<>();
+    private final int leftover;
+
+    private PageStream(ByteBuffer data, int subBufferSize) {
+        int n = data.remaining() / subBufferSize;
+        long lastTs = Long.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            RingBufferPage p = RingBufferPage.parse(data, data.position() + i * subBufferSize, subBufferSize);
+            pages.add(p);
+            if (!p.isValid()) {
+                defects.add("page " + i + ": " + p.defect());
+            }
+            if (Long.compareUnsigned(p.timestamp(), lastTs) < 0 && lastTs != Long.MIN_VALUE) {
+                defects.add("page " + i + ": timestamp " + p.timestamp() + " goes back from " + lastTs);
+            }
+            lastTs = p.timestamp();
+        }
+        leftover = data.remaining() - n * subBufferSize;
+        if (leftover != 0) {
+            defects.add(leftover + " bytes after the last whole page (a torn page)");
+        }
+    }
+
+    public static PageStream of(byte[] data, int subBufferSize) {
+        return new PageStream(ByteBuffer.wrap(data), subBufferSize);
+    }
+
+    public List<RingBufferPage> pages() {
+        return pages;
+    }
+
+    public long events() {
+        return pages.stream().mapToLong(RingBufferPage::events).sum();
+    }
+
+    public long pagesWithMissedEvents() {
+        return pages.stream().filter(RingBufferPage::missedEvents).count();
+    }
+
+    /** Empty when the stream is what a host tool can read whole. */
+    public List<String> defects() {
+        return defects;
+    }
+}
