@@ -34,7 +34,7 @@ import org.virtiotrace.agent.tracefs.TracefsLocator;
  */
 public final class Agent implements OrderHandler {
     /** Grace period on SIGTERM for delivering what was taken plus the partial pages. */
-    static final long SHUTDOWN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
+    static final long SHUTDOWN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long JOIN_SLACK_MS = 250;
 
     private final Tracefs tracefs;
@@ -119,7 +119,14 @@ public final class Agent implements OrderHandler {
     private static Fd openTracePipe(Native nat, Tracefs tracefs, int cpu) throws StartupException {
         Path p = tracefs.tracePipeRaw(cpu);
         try {
-            return nat.open(p.toString(), Native.Access.READ);
+            Fd fd = nat.open(p.toString(), Native.Access.READ);
+            try {
+                nat.lockExclusive(fd);
+            } catch (NativeException e) {
+                fd.close();
+                throw new NativeException(p.toString(), "flock", Errno.EBUSY);
+            }
+            return fd;
         } catch (NativeException e) {
             if (e.is(Errno.EBUSY)) {
                 throw new StartupException(ExitCodes.BUSY, e.getMessage() + ": another reader (trace-cmd, a second "

@@ -12,6 +12,8 @@ import jnr.posix.POSIXFactory;
 final class JnrNative implements Native {
     private static final int SPLICE_F_MOVE = 1;
     private static final int SPLICE_F_NONBLOCK = 2;
+    private static final int LOCK_EX = 2;
+    private static final int LOCK_NB = 4;
     private static final int F_SETPIPE_SZ = 1031;
     private static final int F_GETPIPE_SZ = 1032;
     private static final int EFD_NONBLOCK = 04000;
@@ -161,6 +163,13 @@ final class JnrNative implements Native {
         ByteBuffer b = eventBuf.get();
         b.clear();
         read(eventFd, b);
+    }
+
+    @Override
+    public void lockExclusive(Fd fd) throws NativeException {
+        if (posix.flock(fd.number(), LOCK_EX | LOCK_NB) < 0) {
+            throw NativeException.of(fd.path(), "flock", posix.errno());
+        }
     }
 
     @Override

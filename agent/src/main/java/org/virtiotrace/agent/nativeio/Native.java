@@ -61,6 +61,13 @@ public interface Native {
     /** Resets an eventfd to zero after a wake-up. */
     void clearSignal(Fd eventFd) throws NativeException;
 
+    /**
+     * flock(LOCK_EX|LOCK_NB). The kernel lets two processes read one trace_pipe_raw and
+     * splits the pages between them (both traces get holes); agents lock each CPU's pipe
+     * so a second agent is refused instead. Throws with EWOULDBLOCK when another holds it.
+     */
+    void lockExclusive(Fd fd) throws NativeException;
+
     /** Pins the calling thread to {@code cpu}. */
     void pinToCpu(int cpu) throws NativeException;
 

@@ -110,13 +110,15 @@ public final class CpuPump implements Runnable {
         while (true) {
             PumpControl.Mode mode = control.mode();
             if (mode == PumpControl.Mode.SHUTDOWN) {
-                if (running) {
+                boolean runEnded = control.takeStopPending();
+                if (runEnded || running) {
                     finish();
                 }
                 return;
             }
             if (mode == PumpControl.Mode.PAUSED) {
-                if (running) {
+                boolean runEnded = control.takeStopPending();
+                if (runEnded || running) {
                     finish();
                     running = false;
                 }
@@ -131,7 +133,9 @@ public final class CpuPump implements Runnable {
             if (n > 0) {
                 inPipe += n;
                 trustPoll = true;
-                deliver();
+                if (!deliver()) {
+                    return; // shutdown's grace period ran out with the port still full
+                }
                 continue;
             }
             // No whole page yet (EAGAIN, or 0 which is not end of file here). Sleep until the
@@ -207,7 +211,7 @@ public final class CpuPump implements Runnable {
         if (inPipe == 0) {
             return true;
         }
-        while (!sink.acquire(MAX_IDLE_WAIT_MS)) {
+        while (!sink.acquire(control.msLeftOr(MAX_IDLE_WAIT_MS))) {
             if (control.shutdownExpired()) {
                 return abandon();
             }
@@ -230,9 +234,9 @@ public final class CpuPump implements Runnable {
                     return abandon();
                 }
                 if (w == Native.WOULD_BLOCK) {
-                    waitFor(sink.pollable(), PollEvents.OUT, MAX_IDLE_WAIT_MS * 5);
+                    waitFor(sink.pollable(), PollEvents.OUT, control.msLeftOr(MAX_IDLE_WAIT_MS * 5));
                 } else {
-                    waitFor(null, 0, NO_READER_RETRY_MS);
+                    waitFor(null, 0, control.msLeftOr(NO_READER_RETRY_MS));
                 }
             }
         } finally {

@@ -1,5 +1,6 @@
 package org.virtiotrace.agent.pump;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
@@ -19,6 +20,8 @@ public final class PumpControl implements AutoCloseable {
     private final Native nat;
     private final Fd wake;
     private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.PAUSED);
+    /** Set when a run ends: the pump must flush even if it never saw RUNNING ("1\n0\n" in one write). */
+    private final AtomicBoolean stopPending = new AtomicBoolean();
     private volatile long deadlineNanos = Long.MAX_VALUE;
 
     public PumpControl(Native nat) throws NativeException {
@@ -37,7 +40,9 @@ public final class PumpControl implements AutoCloseable {
     /** Stop for good; work still in hand may continue until {@code deadlineNanos} (System.nanoTime). */
     public void shutdown(long deadlineNanos) {
         this.deadlineNanos = deadlineNanos;
-        mode.set(Mode.SHUTDOWN);
+        if (mode.getAndSet(Mode.SHUTDOWN) == Mode.RUNNING) {
+            stopPending.set(true);
+        }
         wakeUp();
     }
 
@@ -58,8 +63,25 @@ public final class PumpControl implements AutoCloseable {
         nat.clearSignal(wake);
     }
 
+    /** Consumes the "a run ended" mark. */
+    boolean takeStopPending() {
+        return stopPending.getAndSet(false);
+    }
+
+    /** Milliseconds left of shutdown's grace period, or {@code otherwise} when not shutting down. */
+    int msLeftOr(int otherwise) {
+        if (mode.get() != Mode.SHUTDOWN) {
+            return otherwise;
+        }
+        long left = (deadlineNanos - System.nanoTime()) / 1_000_000L;
+        return (int) Math.max(0, Math.min(otherwise, left + 1));
+    }
+
     private void set(Mode next) {
         Mode prev = mode.getAndUpdate(m -> m == Mode.SHUTDOWN ? m : next);
+        if (prev == Mode.RUNNING && next == Mode.PAUSED) {
+            stopPending.set(true);
+        }
         if (prev != Mode.SHUTDOWN && prev != next) {
             wakeUp();
         }

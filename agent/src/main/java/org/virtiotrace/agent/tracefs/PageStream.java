@@ -13,7 +13,7 @@ public final class PageStream {
     private final List<String> defects = new ArrayList<>();
     private final int leftover;
 
-    private PageStream(ByteBuffer data, int subBufferSize) {
+    private PageStream(ByteBuffer data, int subBufferSize, boolean oneCpu) {
         int n = data.remaining() / subBufferSize;
         long lastTs = Long.MIN_VALUE;
         for (int i = 0; i < n; i++) {
@@ -22,7 +22,7 @@ public final class PageStream {
             if (!p.isValid()) {
                 defects.add("page " + i + ": " + p.defect());
             }
-            if (Long.compareUnsigned(p.timestamp(), lastTs) < 0 && lastTs != Long.MIN_VALUE) {
+            if (oneCpu && Long.compareUnsigned(p.timestamp(), lastTs) < 0 && lastTs != Long.MIN_VALUE) {
                 defects.add("page " + i + ": timestamp " + p.timestamp() + " goes back from " + lastTs);
             }
             lastTs = p.timestamp();
@@ -33,8 +33,14 @@ public final class PageStream {
         }
     }
 
+    /** One CPU's stream: timestamps must never go backwards. */
     public static PageStream of(byte[] data, int subBufferSize) {
-        return new PageStream(ByteBuffer.wrap(data), subBufferSize);
+        return new PageStream(ByteBuffer.wrap(data), subBufferSize, true);
+    }
+
+    /** Several CPUs' pages taking turns (-o): each page is checked, their order is not. */
+    public static PageStream interleaved(byte[] data, int subBufferSize) {
+        return new PageStream(ByteBuffer.wrap(data), subBufferSize, false);
     }
 
     public List<RingBufferPage> pages() {
