@@ -188,6 +188,13 @@ public final class Agent implements OrderHandler {
             threads.add(t);
             t.start();
         }
+        for (CpuPump p : pumps) {
+            try {
+                p.awaitWarm(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Thread c = new Thread(control, "control");
         c.setDaemon(true);
         threads.add(c);
@@ -209,18 +216,19 @@ public final class Agent implements OrderHandler {
     public void order(Order order) {
         switch (order) {
             case START -> {
+                // pumps first, words after: the log line must not delay the first page
+                pumps.forEach(p -> p.control().start());
                 if (!running) {
                     Log.info("start order: tracing");
                 }
                 running = true;
-                pumps.forEach(p -> p.control().start());
             }
             case STOP -> {
+                pumps.forEach(p -> p.control().pause());
                 if (running) {
                     Log.info("stop order: delivering the partial pages, then pausing");
                 }
                 running = false;
-                pumps.forEach(p -> p.control().pause());
             }
         }
     }

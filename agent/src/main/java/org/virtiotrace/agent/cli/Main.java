@@ -1,5 +1,6 @@
 package org.virtiotrace.agent.cli;
 
+import org.virtiotrace.agent.nativeio.Native;
 import picocli.CommandLine;
 
 /** Entry point: parse, run, exit with the documented status. */
@@ -8,6 +9,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Loading jnr-ffi and the shim is the larger half of start-up; do it on the second
+        // core while picocli reads the command line.
+        Thread warmUp = new Thread(Native::isAvailable, "native-init");
+        warmUp.setDaemon(true);
+        warmUp.start();
         System.exit(commandLine().execute(args));
     }
 

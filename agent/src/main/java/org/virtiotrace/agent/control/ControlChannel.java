@@ -56,6 +56,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
     private void loop() throws NativeException {
         byte[] bytes = new byte[512];
         ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length);
+        warmUp(bytes);
         boolean hostGone = false;
         while (!stopping) {
             if (ctl == null && !reopen()) {
@@ -94,6 +95,22 @@ public final class ControlChannel implements Runnable, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The parser's first pass costs milliseconds cold; take them before the host's first order. */
+    private static void warmUp(byte[] scratch) {
+        ControlParser p = new ControlParser(new OrderHandler() {
+            @Override
+            public void order(Order order) {
+            }
+
+            @Override
+            public void unknown(String token) {
+            }
+        });
+        byte[] sample = "1\r\n0\nx\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(sample, 0, scratch, 0, sample.length);
+        p.feed(scratch, 0, sample.length);
     }
 
     private boolean reopen() {

@@ -5,10 +5,9 @@ import java.nio.ByteBuffer;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
+import jnr.ffi.Runtime;
 
-/** {@link Native} on jnr-posix (open/read/write/close), jnr-ffi libc and libvtshim. */
+/** {@link Native} on jnr-ffi bindings of libc and of libvtshim. */
 final class JnrNative implements Native {
     private static final int SPLICE_F_MOVE = 1;
     private static final int SPLICE_F_NONBLOCK = 2;
@@ -23,15 +22,15 @@ final class JnrNative implements Native {
     private static final int O_NONBLOCK = OpenFlags.O_NONBLOCK.intValue();
     private static final int O_CLOEXEC = OpenFlags.O_CLOEXEC.intValue();
 
-    private final POSIX posix;
     private final LibC libc;
+    private final Runtime libcRuntime;
     private final ShimLibrary shim;
     private final ThreadLocal<ByteBuffer> eventBuf =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.nativeOrder()));
 
     JnrNative() throws IOException {
-        this.posix = POSIXFactory.getNativePOSIX();
         this.libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
+        this.libcRuntime = Runtime.getRuntime(libc);
         this.shim = ShimLoader.load();
     }
 
@@ -42,9 +41,9 @@ final class JnrNative implements Native {
             case WRITE -> OpenFlags.O_WRONLY.intValue();
             case READ_WRITE -> OpenFlags.O_RDWR.intValue();
         };
-        int fd = posix.open(path, mode | O_NONBLOCK | O_CLOEXEC, 0);
+        int fd = libc.open(path, mode | O_NONBLOCK | O_CLOEXEC, 0);
         if (fd < 0) {
-            throw NativeException.of(path, "open", posix.errno());
+            throw NativeException.of(path, "open", errno());
         }
         return new Fd(fd, path, true);
     }
@@ -53,7 +52,7 @@ final class JnrNative implements Native {
     public Pipe pipe(int sizeBytes) throws NativeException {
         int[] fds = new int[2];
         if (libc.pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
-            throw NativeException.of("pipe", "pipe2", posix.errno());
+            throw NativeException.of("pipe", "pipe2", errno());
         }
         Fd r = new Fd(fds[0], "pipe", true);
         Fd w = new Fd(fds[1], "pipe", true);
@@ -62,7 +61,7 @@ final class JnrNative implements Native {
         libc.fcntl(fds[1], F_SETPIPE_SZ, sizeBytes);
         int granted = libc.fcntl(fds[1], F_GETPIPE_SZ, 0);
         if (granted < 0) {
-            int err = posix.errno();
+            int err = errno();
             r.close();
             w.close();
             throw NativeException.of("pipe", "F_GETPIPE_SZ", err);
@@ -74,7 +73,7 @@ final class JnrNative implements Native {
     public Fd eventFd() throws NativeException {
         int fd = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (fd < 0) {
-            throw NativeException.of("eventfd", "eventfd", posix.errno());
+            throw NativeException.of("eventfd", "eventfd", errno());
         }
         return new Fd(fd, "eventfd", true);
     }
@@ -99,12 +98,12 @@ final class JnrNative implements Native {
     @Override
     public int read(Fd fd, ByteBuffer dst) throws NativeException {
         while (true) {
-            int n = posix.read(fd.number(), atPosition(dst), dst.remaining());
+            int n = (int) libc.read(fd.number(), atPosition(dst), dst.remaining());
             if (n >= 0) {
                 dst.position(dst.position() + n);
                 return n;
             }
-            int err = posix.errno();
+            int err = errno();
             if (err == EAGAIN) {
                 return (int) WOULD_BLOCK;
             }
@@ -117,12 +116,12 @@ final class JnrNative implements Native {
     @Override
     public int write(Fd fd, ByteBuffer src) throws NativeException {
         while (true) {
-            int n = posix.write(fd.number(), atPosition(src), src.remaining());
+            int n = (int) libc.write(fd.number(), atPosition(src), src.remaining());
             if (n >= 0) {
                 src.position(src.position() + n);
                 return n;
             }
-            int err = posix.errno();
+            int err = errno();
             if (err == EAGAIN) {
                 return (int) WOULD_BLOCK;
             }
@@ -130,6 +129,11 @@ final class JnrNative implements Native {
                 throw NativeException.of(fd.path(), "write", err);
             }
         }
+    }
+
+    /** errno of this thread's last libc call; jnr-ffi saves it right after each call. */
+    private int errno() {
+        return libcRuntime.getLastError();
     }
 
     /** jnr passes a buffer's base address, not its position: hand it a view that starts there. */
@@ -167,8 +171,8 @@ final class JnrNative implements Native {
 
     @Override
     public void lockExclusive(Fd fd) throws NativeException {
-        if (posix.flock(fd.number(), LOCK_EX | LOCK_NB) < 0) {
-            throw NativeException.of(fd.path(), "flock", posix.errno());
+        if (libc.flock(fd.number(), LOCK_EX | LOCK_NB) < 0) {
+            throw NativeException.of(fd.path(), "flock", errno());
         }
     }
 
@@ -183,22 +187,22 @@ final class JnrNative implements Native {
     @Override
     public void mkfifo(String path) throws NativeException {
         if (libc.mkfifo(path, 0600) < 0) {
-            throw NativeException.of(path, "mkfifo", posix.errno());
+            throw NativeException.of(path, "mkfifo", errno());
         }
     }
 
     @Override
     public void mountTracefs(String dir) throws NativeException {
         if (libc.mount("nodev", dir, "tracefs", 0L, null) < 0) {
-            throw NativeException.of(dir, "mount -t tracefs", posix.errno());
+            throw NativeException.of(dir, "mount -t tracefs", errno());
         }
     }
 
     @Override
     public void close(Fd fd) throws NativeException {
         int n = fd.release();
-        if (n >= 0 && posix.close(n) < 0) {
-            throw NativeException.of(fd.path(), "close", posix.errno());
+        if (n >= 0 && libc.close(n) < 0) {
+            throw NativeException.of(fd.path(), "close", errno());
         }
     }
 }

@@ -3,6 +3,8 @@ package org.virtiotrace.agent.pump;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import jnr.constants.platform.Errno;
 import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.nativeio.Fd;
@@ -50,6 +52,7 @@ public final class CpuPump implements Runnable {
     private final int subBufferSize;
     private final long drainBudget;
     private final ByteBuffer page;
+    private final CountDownLatch warm = new CountDownLatch(1);
     private long inPipe;
     private boolean noReaderReported;
 
@@ -79,6 +82,11 @@ public final class CpuPump implements Runnable {
         return counters;
     }
 
+    /** Waits (bounded) until the thread has warmed its hot path up and entered its loop. */
+    public void awaitWarm(long timeoutMs) throws InterruptedException {
+        warm.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
     public String sinkName() {
         return sink.name();
     }
@@ -91,12 +99,15 @@ public final class CpuPump implements Runnable {
             Log.warn("cpu%d: cannot pin the pump thread: %s; running unpinned", cpu, e.getMessage());
         }
         try {
+            Warmup.nativePath(nat, subBufferSize);
+            warm.countDown();
             loop();
         } catch (NativeException e) {
             Log.error("cpu%d: %s; this CPU's trace stops here, the others go on", cpu, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            warm.countDown();
             trace.close();
             pipe.close();
             sink.close();
@@ -105,6 +116,7 @@ public final class CpuPump implements Runnable {
 
     private void loop() throws NativeException, InterruptedException {
         boolean running = false;
+        boolean firstPage = false;
         boolean trustPoll = true;
         int waitMs = FIRST_WAIT_MS;
         while (true) {
@@ -127,10 +139,16 @@ public final class CpuPump implements Runnable {
             }
             if (!running) {
                 running = true;
+                firstPage = true;
                 waitMs = FIRST_WAIT_MS;
             }
             long n = nat.splice(trace, pipe.writeEnd(), pipe.capacity() - inPipe);
             if (n > 0) {
+                if (firstPage && Log.isDebug()) {
+                    Log.debug("cpu%d: first %d bytes %d us after the start order", cpu, n,
+                            (System.nanoTime() - control.startedAt()) / 1000);
+                }
+                firstPage = false;
                 inPipe += n;
                 trustPoll = true;
                 if (!deliver()) {

@@ -23,6 +23,7 @@ public final class PumpControl implements AutoCloseable {
     /** Set when a run ends: the pump must flush even if it never saw RUNNING ("1\n0\n" in one write). */
     private final AtomicBoolean stopPending = new AtomicBoolean();
     private volatile long deadlineNanos = Long.MAX_VALUE;
+    private volatile long startedAt;
 
     public PumpControl(Native nat) throws NativeException {
         this.nat = nat;
@@ -30,7 +31,13 @@ public final class PumpControl implements AutoCloseable {
     }
 
     public void start() {
+        startedAt = System.nanoTime();
         set(Mode.RUNNING);
+    }
+
+    /** When the last start order was given (System.nanoTime), for latency reports. */
+    long startedAt() {
+        return startedAt;
     }
 
     public void pause() {
