@@ -89,7 +89,7 @@ public final class Agent implements OrderHandler {
                 PumpControl pc = new PumpControl(nat);
                 opened.add(pc);
                 pumps.add(new CpuPump(cpu, nat, tracefs, trace, pipe, sink, pc, subBuffer,
-                        tracefs.bufferSizePerCpu(cpu)));
+                        tracefs.bufferSizePerCpu(cpu), cfg.pageLatencyMs()));
             }
             Fd ctl = openControl(nat, ports, cfg.ctlPort());
             opened.add(ctl);
@@ -263,6 +263,10 @@ public final class Agent implements OrderHandler {
             }
         }
         long total = pumps.stream().mapToLong(p -> p.counters().bytes()).sum();
+        for (CpuPump p : pumps) {
+            Log.debug("cpu%d: %d bytes in %d chunks, %d wake-ups", p.cpu(), p.counters().bytes(),
+                    p.counters().chunks(), p.counters().wakeups());
+        }
         Log.info("stopped: delivered %d bytes (%d pages)", total, total / subBufferSize);
         for (int i = 0; i < pumps.size(); i++) {
             if (!threads.get(i).isAlive()) {

@@ -14,7 +14,9 @@ import org.virtiotrace.agent.cpu.CpuList;
  * @param portDir     where the ports' names live
  * @param portName    String.format pattern of a CPU's port name
  * @param ctlPort     control port name, or a path
+ * @param pageLatencyMs longest time a completed page may wait in the kernel
  */
 public record AgentConfig(boolean toStdout, int pipeSize, Path tracefs, String instance, CpuList cpus,
-                          Path portDir, String portName, String ctlPort) {
+                          Path portDir, String portName, String ctlPort, int pageLatencyMs) {
+    public static final int DEFAULT_PAGE_LATENCY_MS = 100;
 }

@@ -81,7 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int run(Native nat, TraceInstance inst, FifoPorts host, CpuList cpus) throws Exception {
         AgentConfig cfg = new AgentConfig(false, 1 << 20, inst.tracefs().mount(), inst.name(), cpus, host.dir(),
-                "trace-path-cpu%d", FifoPorts.CTL);
+                "trace-path-cpu%d", FifoPorts.CTL, AgentConfig.DEFAULT_PAGE_LATENCY_MS);
         Agent agent;
         try {
             agent = Agent.open(cfg, nat);

@@ -93,6 +93,11 @@ public final class TraceAgentCommand implements Callable<Integer> {
             description = "Control port name, or a path (default: ${DEFAULT-VALUE}).")
     String ctlPort;
 
+    @Option(names = "--page-latency", paramLabel = "MS", defaultValue = "100",
+            description = "Longest time a completed page waits in the kernel before it is sent, 10..10000 ms "
+                    + "(default: ${DEFAULT-VALUE}). Larger values wake the agent less often: less CPU when idle.")
+    int pageLatencyMs;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
     boolean verbose;
 
@@ -104,7 +109,12 @@ public final class TraceAgentCommand implements Callable<Integer> {
             Log.error("cannot load the native shim: %s", Native.unavailabilityCause());
             return ExitCodes.NATIVE;
         }
-        AgentConfig cfg = new AgentConfig(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort);
+        if (pageLatencyMs < 10 || pageLatencyMs > 10_000) {
+            throw new ParameterException(spec.commandLine(), "--page-latency " + pageLatencyMs
+                    + " is out of range: 10..10000 ms");
+        }
+        AgentConfig cfg = new AgentConfig(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort,
+                pageLatencyMs);
         Agent agent;
         try {
             agent = Agent.open(cfg, Native.get());

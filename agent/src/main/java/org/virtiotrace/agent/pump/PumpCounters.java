@@ -4,6 +4,8 @@ package org.virtiotrace.agent.pump;
 public final class PumpCounters {
     private volatile long bytes;
     private volatile long flushedPages;
+    private volatile long wakeups;
+    private volatile long chunks;
 
     void addBytes(long n) {
         bytes += n; // single writer: the pump thread
@@ -11,6 +13,24 @@ public final class PumpCounters {
 
     void addFlushedPage() {
         flushedPages++;
+    }
+
+    void addWakeup() {
+        wakeups++;
+    }
+
+    void addChunk() {
+        chunks++;
+    }
+
+    /** Times the pump slept and woke up while running. */
+    public long wakeups() {
+        return wakeups;
+    }
+
+    /** splice calls that took pages from the kernel. */
+    public long chunks() {
+        return chunks;
     }
 
     public long bytes() {
