@@ -27,6 +27,8 @@ public final class ControlChannel implements Runnable, AutoCloseable {
     private final Fd wake;
     private volatile boolean stopping;
     private Fd ctl;
+    private boolean reopenFailureReported;
+    private String lastReopenError;
 
     public ControlChannel(Native nat, Fd ctl, OrderHandler handler) throws NativeException {
         this.nat = nat;
@@ -60,9 +62,15 @@ public final class ControlChannel implements Runnable, AutoCloseable {
         boolean hostGone = false;
         while (!stopping) {
             if (ctl == null && !reopen()) {
+                if (!reopenFailureReported) {
+                    reopenFailureReported = true;
+                    Log.warn("%s: cannot reopen the control port: %s; retrying every second", path,
+                            lastReopenError);
+                }
                 sleep(HOST_GONE_RETRY_MS * 4);
                 continue;
             }
+            reopenFailureReported = false;
             int timeout = parser.hasPending() ? QUIET_FLUSH_MS : hostGone ? HOST_GONE_RETRY_MS : -1;
             int r = nat.poll(ctl, PollEvents.IN, wake, PollEvents.IN, timeout);
             if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
@@ -118,6 +126,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
             ctl = nat.open(path, Native.Access.READ);
             return true;
         } catch (NativeException e) {
+            lastReopenError = e.getMessage();
             return false;
         }
     }
