@@ -3,27 +3,12 @@ package org.virtiotrace.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.testing.AgentProcess;
-import org.virtiotrace.agent.testing.Rig;
+import org.virtiotrace.agent.testing.RigPerTest;
 
 /** The host's orders on agent-ctl-path, end to end: real tracefs, FIFO ports, the agent process. */
-class OrdersTest {
-    private Rig rig;
-
-    @BeforeEach
-    void rig() throws Exception {
-        rig = Rig.create();
-    }
-
-    @AfterEach
-    void cleanup() throws Exception {
-        rig.close();
-    }
-
+class OrdersTest extends RigPerTest {
     private long totalEvents() throws Exception {
         long n = 0;
         for (int cpu : (Iterable<Integer>) rig.cpus.stream()::iterator) {

@@ -4,26 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.testing.AgentProcess;
-import org.virtiotrace.agent.testing.Rig;
+import org.virtiotrace.agent.testing.RigPerTest;
 
 /** SIGTERM at any moment: exit 0 within a second, delivering what can be delivered. */
-class ShutdownTest {
-    private Rig rig;
-
-    @BeforeEach
-    void rig() throws Exception {
-        rig = Rig.create();
-    }
-
-    @AfterEach
-    void cleanup() throws Exception {
-        rig.close();
-    }
-
+class ShutdownTest extends RigPerTest {
     private static long terminateAndTime(AgentProcess agent) throws InterruptedException {
         long t0 = System.nanoTime();
         agent.terminate();

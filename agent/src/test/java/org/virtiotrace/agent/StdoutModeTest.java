@@ -5,27 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.testing.AgentProcess;
-import org.virtiotrace.agent.testing.Rig;
+import org.virtiotrace.agent.testing.RigPerTest;
 import org.virtiotrace.agent.tracefs.PageStream;
 
 /** -o: the trace on stdout, whole pages only, logs on stderr only. */
-class StdoutModeTest {
-    private Rig rig;
-
-    @BeforeEach
-    void rig() throws Exception {
-        rig = Rig.create();
-    }
-
-    @AfterEach
-    void cleanup() throws Exception {
-        rig.close();
-    }
-
+class StdoutModeTest extends RigPerTest {
     @Test
     void every_cpus_pages_arrive_whole_on_stdout_and_no_log_text_among_them() throws Exception {
         AgentProcess agent = rig.startAgent("-o");
