@@ -29,16 +29,21 @@ public final class FifoPorts implements AutoCloseable {
     private final Map<Integer, ByteArrayOutputStream> received = new LinkedHashMap<>();
     private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
     private final byte[] copy = new byte[1 << 20];
+    private final Path ctlPath;
+    private final boolean owned;
     private Fd ctl;
 
-    private FifoPorts(Native nat, Path dir) {
+    private FifoPorts(Native nat, Path dir, Path ctlPath, boolean owned) {
         this.nat = nat;
         this.dir = dir;
+        this.ctlPath = ctlPath;
+        this.owned = owned;
     }
 
     /** Makes the FIFOs in a new temporary directory and opens the host ends. */
     public static FifoPorts create(Native nat, Iterable<Integer> cpus, String portFormat) throws IOException {
-        FifoPorts p = new FifoPorts(nat, Files.createTempDirectory("trace-agent-ports"));
+        Path dir = Files.createTempDirectory("trace-agent-ports");
+        FifoPorts p = new FifoPorts(nat, dir, dir.resolve(CTL), true);
         try {
             for (int cpu : cpus) {
                 String path = p.dir.resolve(String.format(portFormat, cpu)).toString();
@@ -54,12 +59,31 @@ public final class FifoPorts implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The host's ends of a QEMU guest's pipe chardevs: reads {@code NAME.out}, writes orders
+     * to {@code agent-ctl-path.in}. QEMU holds both ends of every FIFO, so opening never blocks.
+     */
+    public static FifoPorts attachToGuest(Native nat, Path fifoDir, Iterable<Integer> cpus) throws IOException {
+        FifoPorts p = new FifoPorts(nat, fifoDir, fifoDir.resolve(CTL + ".in"), false);
+        try {
+            for (int cpu : cpus) {
+                p.ports.put(cpu, nat.open(fifoDir.resolve("trace-path-cpu" + cpu + ".out").toString(),
+                        Native.Access.READ));
+                p.received.put(cpu, new ByteArrayOutputStream());
+            }
+        } catch (IOException e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
     public Path dir() {
         return dir;
     }
 
     public Path ctlPath() {
-        return dir.resolve(CTL);
+        return ctlPath;
     }
 
     /**
@@ -152,6 +176,9 @@ public final class FifoPorts implements AutoCloseable {
     public void close() throws IOException {
         hangUpControl();
         ports.values().forEach(Fd::close);
+        if (!owned) {
+            return;
+        }
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

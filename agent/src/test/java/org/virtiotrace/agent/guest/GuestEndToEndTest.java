@@ -1,0 +1,137 @@
+package org.virtiotrace.agent.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.virtiotrace.agent.tracefs.PageStream;
+
+/**
+ * The agent inside a real QEMU guest with real virtio-serial ports, driven from the host
+ * through the pipe chardevs exactly as the README tells users to set it up.
+ */
+@Tag("guest")
+class GuestEndToEndTest {
+
+    private static String all(Guest g) throws Exception {
+        return "\nagent log:\n" + g.log("agent.log") + "\nguest:\n" + g.log("guest.log");
+    }
+
+    @Test
+    void data_flows_for_every_vcpu_only_after_1_stops_after_0_and_flows_again_after_1() throws Exception {
+        try (Guest g = Guest.boot("orders", 2, true, Map.of())) {
+            assertEquals(0, g.host.drain(1500), "bytes before the start order" + all(g));
+            g.host.send("1\n");
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while ((g.host.received(0).length == 0 || g.host.received(1).length == 0) && System.nanoTime() < end) {
+                g.host.drain(200);
+            }
+            assertTrue(g.host.received(0).length > 0 && g.host.received(1).length > 0, "no data on a vCPU" + all(g));
+            g.host.send("0\n");
+            g.host.drainUntilQuiet(1000, 20_000);
+            assertEquals(0, g.host.drain(1500), "bytes after the stop order went quiet" + all(g));
+            long before = g.host.received(0).length + g.host.received(1).length;
+            g.host.send("1\n");
+            g.host.drain(5000);
+            g.host.send("0\n");
+            g.host.drainUntilQuiet(1000, 20_000);
+            assertTrue(g.host.received(0).length + g.host.received(1).length > before, "nothing after the second 1");
+            assertEquals(0, g.finish(), all(g));
+            assertEquals("0", g.log("agent-rc").trim(), all(g));
+        }
+    }
+
+    @Test
+    void the_host_receives_every_event_in_valid_pages_that_trace_cmd_decodes() throws Exception {
+        try (Guest g = Guest.boot("data", 2, true, Map.of("EVENTS", "sched irq"))) {
+            g.host.send("1\n");
+            long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (System.nanoTime() < end) {
+                g.host.drain(100);
+            }
+            g.host.send("0\n");
+            g.host.drainUntilQuiet(1500, 30_000);
+            assertEquals(0, g.finish(), all(g));
+            for (int cpu = 0; cpu < 2; cpu++) {
+                PageStream s = g.received(cpu);
+                assertEquals(List.of(), s.defects(), "cpu" + cpu + all(g));
+                assertTrue(s.events() > 0, "cpu" + cpu + " sent no events");
+                assertEquals(g.readEventsDelta(cpu), s.events(), "cpu" + cpu + ": events vs the kernel's read events");
+            }
+            g.saveReceived();
+            TraceCmd.Report report = TraceCmd.decode(g.work, 2);
+            assertTrue(report.events() > 0, report.text());
+            assertTrue(report.text().contains("vta-e2e"), "trace-cmd shows the guest's markers");
+            assertTrue(report.text().contains("sched_switch"), "trace-cmd decodes the guest's sched events");
+        }
+    }
+
+    @Test
+    void a_host_that_stops_reading_for_10_s_finds_the_agent_alive_nothing_torn_and_the_loss_reported()
+            throws Exception {
+        try (Guest g = Guest.boot("stall", 2, true, Map.of("EVENTS", "sched irq", "BUFFER_KB", "64"),
+                "-s", "64K")) {
+            g.host.send("1\n");
+            g.host.drain(2000);
+            Thread.sleep(10_000); // the host reads nothing
+            g.host.drainUntilQuiet(2000, 30_000);
+            g.host.send("0\n");
+            g.host.drainUntilQuiet(1500, 30_000);
+            assertEquals(0, g.finish(), all(g));
+            String log = g.log("agent.log");
+            for (int cpu = 0; cpu < 2; cpu++) {
+                assertEquals(List.of(), g.received(cpu).defects(), "cpu" + cpu + all(g));
+            }
+            long overwritten = g.overrunDelta(0) + g.overrunDelta(1);
+            assertTrue(overwritten > 0, "the load did not overflow the guest's buffer; the test proves nothing");
+            assertTrue(log.contains("the kernel overwrote"), "the agent did not report the loss" + all(g));
+            assertEquals("0", g.log("agent-rc").trim());
+        }
+    }
+
+    @Test
+    void without_udev_links_the_ports_are_found_through_sysfs() throws Exception {
+        try (Guest g = Guest.boot("no-udev", 2, false, Map.of())) {
+            g.host.send("1\n");
+            g.host.drain(3000);
+            g.host.send("0\n");
+            g.host.drainUntilQuiet(1000, 20_000);
+            assertEquals(0, g.finish(), all(g));
+            assertTrue(g.log("agent.log").contains("/dev/vport"), all(g));
+            assertTrue(g.host.received(0).length > 0 && g.host.received(1).length > 0, all(g));
+        }
+    }
+
+    @Test
+    void sigterm_while_the_host_is_not_reading_exits_0_within_a_second() throws Exception {
+        try (Guest g = Guest.boot("sigterm", 2, true, Map.of("EVENTS", "sched irq"))) {
+            g.host.send("1\n");
+            Thread.sleep(5000); // the ports fill up: ~576 KiB each, then writes block
+            assertEquals(0, g.finish(), all(g));
+            assertEquals("0", g.log("agent-rc").trim(), all(g));
+            long ms = Long.parseLong(g.log("agent-term-ms").trim());
+            assertTrue(ms <= 1000, "SIGTERM to exit took " + ms + " ms in the guest" + all(g));
+        }
+    }
+
+    @Test
+    void stdout_mode_inside_the_guest_writes_valid_pages_to_a_file() throws Exception {
+        try (Guest g = Guest.boot("stdout", 2, true, Map.of(), "-o")) {
+            g.host.send("1\n");
+            Thread.sleep(3000);
+            g.host.send("0\n");
+            Thread.sleep(1500);
+            assertEquals(0, g.finish(), all(g));
+            byte[] out = Files.readAllBytes(g.work.resolve("agent.out"));
+            PageStream s = PageStream.interleaved(out, Guest.PAGE);
+            assertEquals(List.of(), s.defects(), all(g));
+            assertTrue(s.events() > 0, "no events on stdout" + all(g));
+            assertEquals(g.readEventsDelta(0) + g.readEventsDelta(1), s.events(), all(g));
+        }
+    }
+}

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Runs inside the test guest, in the shared work directory: starts the agent as an admin
+# would, keeps some trace load going, records the kernel's counters around the host's
+# session, stops the agent with SIGTERM (timed) and copies the tracefs metadata out.
+#   guest-agent.sh JAR [AGENT ARGS...]
+# Optional ./guest-env: EVENTS="sched irq" (event groups), BUFFER_KB=N (per CPU).
+# Host <-> guest: files in the work directory. The guest writes agent-ready, stats-before,
+# stats-after, agent-rc, agent-term-ms, agent.log, agent.out, meta/; the host writes host-done.
+set -u
+jar=$1; shift
+here=$(dirname "$(readlink -f "$0")")
+T=/sys/kernel/tracing
+EVENTS=sched; BUFFER_KB=
+[ -f guest-env ] && . ./guest-env
+[ -n "$BUFFER_KB" ] && echo "$BUFFER_KB" > $T/buffer_size_kb
+for e in $EVENTS; do echo 1 > "$T/events/$e/enable"; done
+
+stats() { # cpuN "read events" overrun
+  for d in $T/per_cpu/cpu*; do
+    echo "${d##*/} $(sed -n 's/^read events: //p' "$d/stats") $(sed -n 's/^overrun: //p' "$d/stats")"
+  done
+}
+stats > stats-before
+java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" "$@" > agent.out 2> agent.log &
+pid=$!
+until grep -q "ready:" agent.log; do
+  kill -0 $pid 2>/dev/null || { echo "agent exited before ready:"; cat agent.log; exit 3; }
+  sleep 0.05
+done
+touch agent-ready
+
+# a steady load on every vCPU: trace markers, until the host is done
+load=()
+for ((c = 0; c < $(nproc); c++)); do
+  taskset -c $c bash -c 'i=0; until [ -e host-done ]; do echo "vta-e2e $i" > '$T'/trace_marker; i=$((i+1)); done' &
+  load+=($!)
+done
+until [ -e host-done ]; do
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.05
+done
+wait "${load[@]}" 2>/dev/null
+stats > stats-after
+t0=$(date +%s%N)
+kill -TERM $pid
+wait $pid
+echo $? > agent-rc
+echo $(( ($(date +%s%N) - t0) / 1000000 )) > agent-term-ms
+"$here/export-tracefs-meta.sh" meta ftrace $EVENTS

@@ -1,0 +1,55 @@
+#!/bin/busybox sh
+# /init of the test guest. Kernel command line:
+#   vta.ports=N   wait for N named virtio-serial ports
+#   vta.work=DIR  host directory shared read-write (9p tag "work"), mounted at the same
+#                 path; DIR/guest-cmd.sh runs there, chrooted into the host's / (9p, read-only)
+#   vta.udev=0    do not make the /dev/virtio-ports/NAME links udev would make, so the
+#                 agent must find its ports through /sys/class/virtio-ports
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+log() { echo "vta-init[$(cut -d' ' -f1 /proc/uptime)]: $*" > /dev/console; }
+
+ports=0; work=; udev=1
+for a in $(cat /proc/cmdline); do
+  case "$a" in
+    vta.ports=*) ports=${a#vta.ports=} ;;
+    vta.work=*) work=${a#vta.work=} ;;
+    vta.udev=0) udev=0 ;;
+  esac
+done
+for m in virtio_pci virtio_console 9pnet_virtio 9p; do modprobe "$m" || log "modprobe $m failed"; done
+mount -t tracefs nodev /sys/kernel/tracing || log "no tracefs"
+
+# The host names ports asynchronously (PORT_ADD, then PORT_NAME): wait until all are named.
+i=0
+while [ "$(cat /sys/class/virtio-ports/vport*/name 2>/dev/null | grep -c .)" -lt "$ports" ] && [ $i -lt 200 ]; do
+  sleep 0.05; i=$((i + 1))
+done
+if [ "$udev" = 1 ]; then
+  mkdir -p /dev/virtio-ports
+  for d in /sys/class/virtio-ports/vport*; do
+    [ -s "$d/name" ] && ln -sf "../${d##*/}" "/dev/virtio-ports/$(cat "$d/name")"
+  done
+fi
+
+o9=trans=virtio,version=9p2000.L,msize=262144
+mount -t 9p -o "$o9,ro,cache=loose" host /host || log "cannot mount the host's /"
+mount -t tmpfs tmpfs /host/tmp
+mount -t tmpfs tmpfs /host/run
+for d in proc sys dev; do mount -o rbind /$d /host/$d; done
+mkdir -p "/host$work" 2>/dev/null # under /tmp (a tmpfs here) the mount point must be made
+mount -t 9p -o "$o9,cache=none" work "/host$work" || log "cannot mount the work directory"
+cut -d' ' -f1 /proc/uptime > "/host$work/guest-uptime-at-start"
+chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  HOME=/root LANG=C.UTF-8 WORK="$work" /bin/bash -c 'cd "$WORK" && exec /bin/bash ./guest-cmd.sh' \
+  > "/host$work/guest.log" 2>&1 < /dev/null
+echo $? > "/host$work/guest-rc"
+sync
+poweroff -f
