@@ -2,15 +2,16 @@
 # Runs inside the test guest, in the shared work directory: starts the agent as an admin
 # would, keeps some trace load going, records the kernel's counters around the host's
 # session, stops the agent with SIGTERM (timed) and copies the tracefs metadata out.
-#   guest-agent.sh JAR [AGENT ARGS...]
-# Optional ./guest-env: EVENTS="sched irq" (event groups), BUFFER_KB=N (per CPU).
+#   guest-agent.sh LAUNCHER [AGENT ARGS...]     (LAUNCHER: agent/target/trace-agent)
+# Optional ./guest-env: EVENTS="sched irq" (event groups), BUFFER_KB=N (per CPU),
+# META=1 (export the tracefs metadata for trace-cmd: ~10 s under TCG, so only on request).
 # Host <-> guest: files in the work directory. The guest writes agent-ready, stats-before,
 # stats-after, agent-rc, agent-term-ms, agent.log, agent.out, meta/; the host writes host-done.
 set -u
-jar=$1; shift
+launcher=$1; shift
 here=$(dirname "$(readlink -f "$0")")
 T=/sys/kernel/tracing
-EVENTS=sched; BUFFER_KB=
+EVENTS=sched; BUFFER_KB=; META=0
 [ -f guest-env ] && . ./guest-env
 [ -n "$BUFFER_KB" ] && echo "$BUFFER_KB" > $T/buffer_size_kb
 for e in $EVENTS; do echo 1 > "$T/events/$e/enable"; done
@@ -21,7 +22,9 @@ stats() { # cpuN "read events" overrun
   done
 }
 stats > stats-before
-java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" "$@" > agent.out 2> agent.log &
+# the launcher, as users run it: its JVM flags and the AppCDS archive (the guest runs this
+# machine's JDK over 9p, so the archive the build made fits)
+"$launcher" "$@" > agent.out 2> agent.log &
 pid=$!
 until grep -q "ready:" agent.log; do
   kill -0 $pid 2>/dev/null || { echo "agent exited before ready:"; cat agent.log; exit 3; }
@@ -46,4 +49,5 @@ kill -TERM $pid
 wait $pid
 echo $? > agent-rc
 echo $(( ($(date +%s%N) - t0) / 1000000 )) > agent-term-ms
-"$here/export-tracefs-meta.sh" meta ftrace $EVENTS
+[ "$META" = 1 ] && "$here/export-tracefs-meta.sh" meta ftrace $EVENTS
+exit 0

@@ -51,7 +51,7 @@ final class Guest implements AutoCloseable {
         if (!udev) {
             cmd.add("-U");
         }
-        cmd.addAll(List.of("--", QEMU_DIR.resolve("guest-agent.sh").toString(), agentJar()));
+        cmd.addAll(List.of("--", QEMU_DIR.resolve("guest-agent.sh").toString(), launcher()));
         cmd.addAll(List.of(agentArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(work.resolve("run-guest.log").toFile()).start();
@@ -62,12 +62,13 @@ final class Guest implements AutoCloseable {
         return g;
     }
 
-    static String agentJar() {
+    /** The launcher next to the jar this build packaged. */
+    static String launcher() {
         String jar = System.getProperty("agent.jar");
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("no agent jar (" + jar + "): run through mvn verify");
         }
-        return jar;
+        return Path.of(jar).resolveSibling("trace-agent").toString();
     }
 
     void awaitFile(String name, Duration timeout) throws InterruptedException, IOException {

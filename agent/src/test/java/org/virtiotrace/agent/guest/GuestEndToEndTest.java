@@ -48,7 +48,7 @@ class GuestEndToEndTest {
 
     @Test
     void the_host_receives_every_event_in_valid_pages_that_trace_cmd_decodes() throws Exception {
-        try (Guest g = Guest.boot("data", 2, true, Map.of("EVENTS", "sched irq"))) {
+        try (Guest g = Guest.boot("data", 2, true, Map.of("EVENTS", "sched irq", "META", "1"))) {
             g.host.send("1\n");
             long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
             while (System.nanoTime() < end) {
