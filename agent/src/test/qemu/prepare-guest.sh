@@ -22,6 +22,7 @@ command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
 command -v xz >/dev/null || missing+=(xz-utils)
 command -v cpio >/dev/null || missing+=(cpio)
+command -v trace-cmd >/dev/null || missing+=(trace-cmd) # the host tool the tests decode with
 [ ${#missing[@]} -eq 0 ] || { say "installing ${missing[*]}"; apt_install "${missing[@]}"; }
 
 pkg=${VTA_GUEST_KERNEL_PKG:-}
