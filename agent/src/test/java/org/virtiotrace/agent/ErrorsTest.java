@@ -77,6 +77,16 @@ class ErrorsTest {
     }
 
     @Test
+    void a_cpu_without_a_trace_pipe_is_named_and_exits_3() throws Exception {
+        rig = Rig.create(1024, CpuList.parse("0"));
+        AgentProcess agent = rig.startAgentWithoutWaiting(Map.of(), "--cpus", "0,63");
+        assertEquals(ExitCodes.TRACEFS, agent.waitFor(Duration.ofSeconds(10)));
+        String line = errors(agent).get(0);
+        assertTrue(line.contains(rig.instance.dir().resolve("per_cpu/cpu63/trace_pipe_raw").toString()), line);
+        assertTrue(line.contains("ENOENT") && line.contains("--cpus"), line);
+    }
+
+    @Test
     void a_missing_instance_says_how_to_create_it_and_exits_3() throws Exception {
         rig = Rig.create();
         AgentProcess agent = AgentProcess.start(List.of("--instance", "no-such-instance",
