@@ -79,8 +79,14 @@ public final class Agent implements OrderHandler {
                 Sink sink = stdout != null ? stdout : new PortSink(nat, openPort(nat, ports,
                         String.format(cfg.portName(), cpu)));
                 opened.add(sink);
-                Pipe pipe = nat.pipe(cfg.pipeSize());
+                // the pipe must hold at least one whole sub-buffer (they may be up to 1 MiB)
+                Pipe pipe = nat.pipe(Math.max(cfg.pipeSize(), subBuffer));
                 opened.add(pipe);
+                if (pipe.capacity() < subBuffer) {
+                    throw new StartupException(ExitCodes.SOFTWARE, "the kernel granted a " + pipe.capacity()
+                            + "-byte pipe, less than one " + subBuffer + "-byte sub-buffer; raise "
+                            + "/proc/sys/fs/pipe-max-size or lower buffer_subbuf_size_kb");
+                }
                 if (pipe.capacity() < cfg.pipeSize() && !pipeWarned) {
                     Log.warn("pipe size %d refused, using %d (see /proc/sys/fs/pipe-max-size)", cfg.pipeSize(),
                             pipe.capacity());

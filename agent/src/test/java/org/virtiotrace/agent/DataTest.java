@@ -75,4 +75,24 @@ class DataTest {
         assertEquals(10, rig.received(last).events());
     }
 
+
+    @Test
+    void stopping_with_a_full_kernel_buffer_delivers_it_whole_and_tracing_resumes() throws Exception {
+        rig = Rig.create(1410, CpuList.online()); // 352.5 pages: the stop drain must end on a whole page
+        AgentProcess agent = rig.startAgent();
+        rig.host.send("1\n");
+        rig.mark(0, 40_000, 200); // the host does not read: port, pipe and kernel buffer fill up
+        rig.host.send("0\n");
+        rig.drainUntilQuiet();
+        assertEquals(List.of(), rig.received(0).defects());
+        long first = rig.received(0).events();
+        rig.host.send("1\n");
+        rig.mark(0, 10, 50);
+        rig.host.send("0\n");
+        rig.drainUntilQuiet();
+        assertTrue(rig.received(0).events() >= first + 10, "the pump stopped after the first drain");
+        assertEquals(List.of(), rig.received(0).defects());
+        assertEquals(rig.kernelReadEvents(0), rig.received(0).events(), "each event the kernel handed out, once");
+        assertTrue(agent.stderr().stream().noneMatch(l -> l.contains("error")), agent.stderr().toString());
+    }
 }

@@ -183,7 +183,8 @@ public final class CpuPump implements Runnable {
             return;
         }
         long budget = drainBudget;
-        while (budget > 0 && !control.shutdownExpired()) {
+        // splice refuses (EINVAL) a length below one sub-buffer: stop at the last whole one
+        while (budget >= subBufferSize && !control.shutdownExpired()) {
             long n = nat.splice(trace, pipe.writeEnd(), Math.min(pipe.capacity(), budget));
             if (n <= 0) {
                 break;
