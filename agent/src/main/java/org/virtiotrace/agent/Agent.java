@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import jnr.constants.platform.Errno;
 import org.virtiotrace.agent.control.ControlChannel;
 import org.virtiotrace.agent.control.Order;
@@ -44,6 +45,9 @@ public final class Agent implements OrderHandler {
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch shutdownRequested = new CountDownLatch(1);
     private final RateLimiter unknownOrders = new RateLimiter(5, TimeUnit.MINUTES.toNanos(1));
+    private final AtomicInteger pumpsAlive = new AtomicInteger();
+    private volatile int exitCode = ExitCodes.OK;
+    private volatile boolean stopping;
     private boolean running; // control thread only
 
     private Agent(Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, ControlChannel control) {
@@ -188,7 +192,9 @@ public final class Agent implements OrderHandler {
 
     /** Starts the pump threads (paused) and the control thread. */
     public void start() {
+        pumpsAlive.set(pumps.size());
         for (CpuPump p : pumps) {
+            p.whenEnded(this::pumpEnded);
             Thread t = new Thread(p, "cpu" + p.cpu() + "-pump");
             t.setDaemon(true);
             threads.add(t);
@@ -249,6 +255,15 @@ public final class Agent implements OrderHandler {
         }
     }
 
+    /** With no CPU left to serve (each pump hit a fatal error) there is nothing to wait for. */
+    private void pumpEnded() {
+        if (pumpsAlive.decrementAndGet() == 0 && !stopping) {
+            Log.error("no CPU is being traced any more; exiting");
+            exitCode = ExitCodes.SOFTWARE;
+            requestShutdown();
+        }
+    }
+
     /** Safe from any thread, any number of times (signal handlers call it). */
     public void requestShutdown() {
         shutdownRequested.countDown();
@@ -257,6 +272,7 @@ public final class Agent implements OrderHandler {
     /** Blocks until shutdown is requested, then stops everything within about a second. */
     public int awaitAndStop() throws InterruptedException {
         shutdownRequested.await();
+        stopping = true;
         long deadline = System.nanoTime() + SHUTDOWN_GRACE_NANOS;
         control.stop();
         pumps.forEach(p -> p.control().shutdown(deadline));
@@ -280,7 +296,7 @@ public final class Agent implements OrderHandler {
             }
         }
         control.close();
-        return ExitCodes.OK;
+        return exitCode;
     }
 
     public List<CpuPump> pumps() {

@@ -4,7 +4,7 @@ package org.virtiotrace.agent;
 public final class ExitCodes {
     /** Stopped by SIGTERM/SIGINT after delivering what it could. */
     public static final int OK = 0;
-    /** An unexpected internal error. */
+    /** An unexpected internal error, or every CPU's pump failed (stdout closed in -o mode). */
     public static final int SOFTWARE = 1;
     /** Invalid command line. */
     public static final int USAGE = 2;

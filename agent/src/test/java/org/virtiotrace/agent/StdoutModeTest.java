@@ -36,4 +36,16 @@ class StdoutModeTest extends RigPerTest {
         assertEquals(rig.cpus.size() * 9000L, pages.events());
         assertTrue(agent.stderr().stream().anyMatch(l -> l.contains("ready:")), "logs are on stderr");
     }
+
+    @Test
+    void when_the_reader_of_stdout_goes_away_the_agent_says_so_and_exits_1() throws Exception {
+        AgentProcess agent = rig.startAgent("-o");
+        agent.closeStdout();
+        rig.host.send("1\n");
+        rig.markAll(2000, 200);
+        rig.host.send("0\n");
+        assertEquals(ExitCodes.SOFTWARE, agent.waitFor(Duration.ofSeconds(10)));
+        assertTrue(agent.stderr().stream().anyMatch(l -> l.contains("stdout") && l.contains("EPIPE")),
+                agent.stderr().toString());
+    }
 }

@@ -37,7 +37,7 @@ import sun.misc.Signal;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:stopped by SIGTERM/SIGINT (or --help/--version)",
-            "1:internal error",
+            "1:internal error, or no CPU left to serve (e.g. stdout closed in -o mode)",
             "2:invalid command line",
             "3:tracefs missing or unusable, or a CPU without trace_pipe_raw",
             "4:a trace port or the control port is missing or cannot be opened",

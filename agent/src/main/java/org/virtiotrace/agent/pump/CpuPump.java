@@ -57,6 +57,7 @@ public final class CpuPump implements Runnable {
     private final int maxIdleWaitMs;
     private final ByteBuffer page;
     private final CountDownLatch warm = new CountDownLatch(1);
+    private volatile Runnable onEnd = () -> { };
     private long inPipe;
     private boolean noReaderReported;
 
@@ -85,6 +86,11 @@ public final class CpuPump implements Runnable {
 
     public PumpCounters counters() {
         return counters;
+    }
+
+    /** Called on the pump's thread when it ends, for whatever reason; set before the thread starts. */
+    public void whenEnded(Runnable r) {
+        onEnd = r;
     }
 
     /** Waits (bounded) until the thread has warmed its hot path up and entered its loop. */
@@ -116,6 +122,7 @@ public final class CpuPump implements Runnable {
             trace.close();
             pipe.close();
             sink.close();
+            onEnd.run();
         }
     }
 
@@ -283,7 +290,7 @@ public final class CpuPump implements Runnable {
             }
             return w;
         } catch (NativeException e) {
-            if (!e.is(Errno.EPIPE)) {
+            if (!e.is(Errno.EPIPE) || !sink.readerCanReturn()) {
                 throw e;
             }
             if (!noReaderReported) {

@@ -25,6 +25,11 @@ public final class PortSink implements Sink {
     }
 
     @Override
+    public boolean readerCanReturn() {
+        return true;
+    }
+
+    @Override
     public Fd pollable() {
         return port;
     }

@@ -16,6 +16,12 @@ public interface Sink extends AutoCloseable {
     /** Moves up to {@code len} bytes out of {@code pipe}; bytes moved or Native.WOULD_BLOCK. */
     long drainFrom(Fd pipe, long len) throws NativeException;
 
+    /**
+     * Whether a reader may come back after EPIPE. A FIFO's host can reopen it; stdout's
+     * reader (`trace-agent -o | head`) never does, so waiting for one would hang forever.
+     */
+    boolean readerCanReturn();
+
     /** What to poll for POLLOUT when {@link #drainFrom} would block. */
     Fd pollable();
 

@@ -32,6 +32,11 @@ public final class StdoutSink implements Sink {
     }
 
     @Override
+    public boolean readerCanReturn() {
+        return false;
+    }
+
+    @Override
     public Fd pollable() {
         return out;
     }

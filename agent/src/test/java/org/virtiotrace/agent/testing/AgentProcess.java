@@ -150,6 +150,11 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** The reader of the agent's stdout goes away, like `trace-agent -o | head` once head has enough. */
+    public void closeStdout() throws IOException {
+        process.getInputStream().close();
+    }
+
     public long pid() {
         return process.pid();
     }
