@@ -22,6 +22,8 @@ stats() { # cpuN "read events" overrun
   done
 }
 stats > stats-before
+# the guest's /tmp is the host's, read-only: the JVM and jffi unpack native code into TMPDIR
+export TRACE_AGENT_JAVA_OPTS="-Djava.io.tmpdir=${TMPDIR:-/tmp}"
 # the launcher, as users run it: its JVM flags and the AppCDS archive (the guest runs this
 # machine's JDK over 9p, so the archive the build made fits)
 "$launcher" "$@" > agent.out 2> agent.log &

@@ -41,14 +41,15 @@ fi
 
 o9=trans=virtio,version=9p2000.L,msize=262144
 mount -t 9p -o "$o9,ro,cache=loose" host /host || log "cannot mount the host's /"
-mount -t tmpfs tmpfs /host/tmp
+# The host's /tmp stays visible (read-only, like the rest): a checkout under /tmp must be
+# reachable from the guest. Scratch space is /run/tmp (TMPDIR), a tmpfs.
 mount -t tmpfs tmpfs /host/run
+mkdir -p /host/run/tmp
 for d in proc sys dev; do mount -o rbind /$d /host/$d; done
-mkdir -p "/host$work" 2>/dev/null # under /tmp (a tmpfs here) the mount point must be made
 mount -t 9p -o "$o9,cache=none" work "/host$work" || log "cannot mount the work directory"
 cut -d' ' -f1 /proc/uptime > "/host$work/guest-uptime-at-start"
 chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  HOME=/root LANG=C.UTF-8 WORK="$work" /bin/bash -c 'cd "$WORK" && exec /bin/bash ./guest-cmd.sh' \
+  HOME=/root LANG=C.UTF-8 TMPDIR=/run/tmp WORK="$work" /bin/bash -c 'cd "$WORK" && exec /bin/bash ./guest-cmd.sh' \
   > "/host$work/guest.log" 2>&1 < /dev/null
 echo $? > "/host$work/guest-rc"
 sync

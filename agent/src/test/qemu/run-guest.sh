@@ -6,8 +6,8 @@
 # The device options are the README's: a virtio-serial-pci controller, the control port
 # agent-ctl-path (nr=1) and trace-path-cpuN (nr=N+2) per vCPU, each a pipe chardev on the
 # host FIFOs WORKDIR/fifo/NAME.in and NAME.out (made here). The guest sees the host's /
-# read-only at the same paths (so it runs this machine's JDK and the jar just built) and
-# WORKDIR read-write; COMMAND runs there as root. -U: no udev links in the guest.
+# read-only at the same paths (so it runs this machine's JDK and the jar just built; TMPDIR
+# is a guest tmpfs) and WORKDIR read-write; COMMAND runs there as root. -U: no udev links.
 # Results in WORKDIR: guest.log (COMMAND's output), guest-rc, console.log.
 # Exit status: COMMAND's, 124 on timeout, 125 if the guest could not start.
 set -euo pipefail
