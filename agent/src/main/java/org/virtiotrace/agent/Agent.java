@@ -50,11 +50,13 @@ public final class Agent implements OrderHandler {
     private volatile boolean stopping;
     private boolean running; // control thread only
 
-    private Agent(Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, ControlChannel control) {
+    private Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, Fd ctl)
+            throws NativeException {
         this.tracefs = tracefs;
         this.subBufferSize = subBufferSize;
         this.pumps = pumps;
-        this.control = control;
+        // the channel only calls back once start() has run its thread
+        this.control = new ControlChannel(nat, ctl, this);
     }
 
     /** Opens tracefs, every CPU's trace pipe and port, and the control port; or explains why not. */
@@ -103,20 +105,7 @@ public final class Agent implements OrderHandler {
             }
             Fd ctl = openControl(nat, ports, cfg.ctlPort());
             opened.add(ctl);
-            Agent[] self = new Agent[1];
-            ControlChannel channel = new ControlChannel(nat, ctl, new OrderHandler() {
-                @Override
-                public void order(Order order) {
-                    self[0].order(order);
-                }
-
-                @Override
-                public void unknown(String token) {
-                    self[0].unknown(token);
-                }
-            });
-            self[0] = new Agent(tracefs, subBuffer, pumps, channel);
-            return self[0];
+            return new Agent(nat, tracefs, subBuffer, pumps, ctl);
         } catch (StartupException e) {
             closeAll(opened);
             throw e;
