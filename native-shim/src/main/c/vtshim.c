@@ -14,11 +14,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Bumped when a signature changes; the Java side refuses a mismatching library. */
-int vt_abi_version(void) { return 1; }
+int vt_abi_version(void) { return 2; }
 
 /* splice(2) between two descriptors without offsets. Returns bytes moved, 0, or -errno. */
 long vt_splice(int fd_in, int fd_out, long len, int flags)
@@ -31,21 +35,53 @@ long vt_splice(int fd_in, int fd_out, long len, int flags)
 }
 
 /*
- * poll(2) on up to two descriptors (a negative fd is ignored, as poll does).
- * Returns revents of a in bits 0..15 and of b in bits 16..31, 0 on timeout,
- * or -errno. Two descriptors is all the agent ever waits on: the one it works
- * with and its wake-up eventfd.
+ * poll(2) on up to three descriptors. Each is given as (fd << 16) | events in
+ * one 64-bit argument (four arguments in all, clear of jnr-ffi #181); a negative
+ * fd is ignored, as poll does. Returns the revents of the first in bits 0..9,
+ * the second in 10..19, the third in 20..29; 0 on timeout or EINTR; or -errno.
+ * Three is all the agent ever waits on: the trace pipe, the port, and its
+ * wake-up eventfd.
  */
-int vt_poll2(int fd_a, int events_a, int fd_b, int events_b, int timeout_ms)
+static struct pollfd unpack(long fd_events)
 {
-	struct pollfd p[2] = {
-		{ .fd = fd_a, .events = (short)events_a },
-		{ .fd = fd_b, .events = (short)events_b },
-	};
-	int n = poll(p, 2, timeout_ms);
+	struct pollfd p = { .fd = (int)(fd_events >> 16), .events = (short)(fd_events & 0xffff) };
+	return p;
+}
+
+int vt_poll3(long a, long b, long c, int timeout_ms)
+{
+	struct pollfd p[3] = { unpack(a), unpack(b), unpack(c) };
+	int n = poll(p, 3, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	return (p[0].revents & 0xffff) | ((p[1].revents & 0xffff) << 16);
+	return (p[0].revents & 0x3ff) | ((p[1].revents & 0x3ff) << 10) | ((p[2].revents & 0x3ff) << 20);
+}
+
+/*
+ * sd_notify(3) without libsystemd: one datagram to the AF_UNIX socket named by
+ * NOTIFY_SOCKET (a path, or "@name" for the abstract namespace). The JDK has no
+ * AF_UNIX datagram socket. Returns 0 or -errno.
+ */
+int vt_notify(const char *socket_path, const char *message)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	size_t len = strlen(socket_path);
+	if (len == 0 || len >= sizeof(addr.sun_path))
+		return -EINVAL;
+	memcpy(addr.sun_path, socket_path, len);
+	if (addr.sun_path[0] == '@')
+		addr.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ssize_t n;
+	do {
+		n = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&addr,
+			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+	} while (n < 0 && errno == EINTR);
+	int err = errno;
+	close(fd);
+	return n < 0 ? -err : 0;
 }
 
 /* Pins the calling thread to one CPU. Sized dynamically: CPU numbers may exceed CPU_SETSIZE. */

@@ -1,7 +1,11 @@
 package org.virtiotrace.agent;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -18,9 +22,17 @@ import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.nativeio.NativeException;
 import org.virtiotrace.agent.nativeio.Pipe;
+import org.virtiotrace.agent.monitor.MonitorException;
+import org.virtiotrace.agent.monitor.MonitorServer;
+import org.virtiotrace.agent.monitor.Requests;
+import org.virtiotrace.agent.port.PortOpener;
 import org.virtiotrace.agent.port.PortResolver;
 import org.virtiotrace.agent.pump.CpuPump;
+import org.virtiotrace.agent.pump.PortLookup;
 import org.virtiotrace.agent.pump.PumpControl;
+import org.virtiotrace.agent.ring.PageRing;
+import org.virtiotrace.agent.ring.RingDump;
+import org.virtiotrace.agent.ring.RingSize;
 import org.virtiotrace.agent.sink.PortSink;
 import org.virtiotrace.agent.sink.Sink;
 import org.virtiotrace.agent.sink.StdoutSink;
@@ -33,7 +45,7 @@ import org.virtiotrace.agent.tracefs.TracefsLocator;
  * start, not a surprise later), runs one pump thread per CPU and the control thread,
  * and turns orders and the shutdown request into {@link PumpControl} calls.
  */
-public final class Agent implements OrderHandler {
+public final class Agent implements OrderHandler, Requests {
     /** Grace period on SIGTERM for delivering what was taken plus the partial pages. */
     static final long SHUTDOWN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long JOIN_SLACK_MS = 250;
@@ -42,21 +54,29 @@ public final class Agent implements OrderHandler {
     private final int subBufferSize;
     private final List<CpuPump> pumps;
     private final ControlChannel control;
+    private final MonitorServer monitor;
+    private final Path dumpDir;
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch shutdownRequested = new CountDownLatch(1);
     private final RateLimiter unknownOrders = new RateLimiter(5, TimeUnit.MINUTES.toNanos(1));
     private final AtomicInteger pumpsAlive = new AtomicInteger();
     private volatile int exitCode = ExitCodes.OK;
     private volatile boolean stopping;
-    private boolean running; // control thread only
+    private volatile boolean running; // written by the control thread only; read by status
 
-    private Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, Fd ctl)
-            throws NativeException {
+    private Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, Fd ctl, AgentConfig cfg)
+            throws StartupException, NativeException {
         this.tracefs = tracefs;
         this.subBufferSize = subBufferSize;
         this.pumps = pumps;
-        // the channel only calls back once start() has run its thread
+        this.dumpDir = cfg.dumpDir();
+        // the channel and the socket only call back once start() has run their threads
         this.control = new ControlChannel(nat, ctl, this);
+        try {
+            this.monitor = cfg.socket() == null ? null : MonitorServer.bind(cfg.socket(), this);
+        } catch (MonitorException e) {
+            throw new StartupException(ExitCodes.SOCKET, e.getMessage());
+        }
     }
 
     /** Opens tracefs, every CPU's trace pipe and port, and the control port; or explains why not. */
@@ -73,7 +93,14 @@ public final class Agent implements OrderHandler {
         } catch (IOException | RuntimeException e) {
             throw new StartupException(ExitCodes.TRACEFS, "cannot read the trace setup: " + e.getMessage());
         }
+        if (!cfg.toStdout()) {
+            String problem = RingSize.problem(cfg.ringSize(), subBuffer);
+            if (problem != null) {
+                throw new StartupException(ExitCodes.USAGE, "--ring-size: " + problem);
+            }
+        }
         PortResolver ports = new PortResolver(cfg.portDir());
+        PortOpener opener = new PortOpener(nat, ports);
         List<CpuPump> pumps = new ArrayList<>();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -82,9 +109,20 @@ public final class Agent implements OrderHandler {
             for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {
                 Fd trace = openTracePipe(nat, tracefs, cpu);
                 opened.add(trace);
-                Sink sink = stdout != null ? stdout : new PortSink(nat, openPort(nat, ports,
-                        String.format(cfg.portName(), cpu)));
-                opened.add(sink);
+                String portName = String.format(cfg.portName(), cpu);
+                Sink sink = stdout;
+                PortLookup lookup = null;
+                PageRing ring = null;
+                if (!cfg.toStdout()) {
+                    ring = allocateRing(cfg.ringSize(), subBuffer, cpus.size());
+                    if (!cfg.memoryOnly()) {
+                        lookup = portLookup(nat, opener, portName);
+                        sink = openPort(opener, portName, ring).orElse(null);
+                        if (sink != null) {
+                            opened.add(sink);
+                        }
+                    }
+                }
                 // the pipe must hold at least one whole sub-buffer (they may be up to 1 MiB)
                 Pipe pipe = nat.pipe(Math.max(cfg.pipeSize(), subBuffer));
                 opened.add(pipe);
@@ -100,12 +138,12 @@ public final class Agent implements OrderHandler {
                 }
                 PumpControl pc = new PumpControl(nat);
                 opened.add(pc);
-                pumps.add(new CpuPump(cpu, nat, tracefs, trace, pipe, sink, pc, subBuffer,
-                        tracefs.bufferSizePerCpu(cpu), cfg.pageLatencyMs()));
+                pumps.add(new CpuPump(cpu, nat, tracefs, trace, pipe, sink, ring, lookup, pc, subBuffer,
+                        tracefs.bufferSizePerCpu(cpu), cfg.pageLatencyMs(), cfg.stallTimeoutMs()));
             }
             Fd ctl = openControl(nat, ports, cfg.ctlPort());
             opened.add(ctl);
-            return new Agent(nat, tracefs, subBuffer, pumps, ctl);
+            return new Agent(nat, tracefs, subBuffer, pumps, ctl, cfg);
         } catch (StartupException e) {
             closeAll(opened);
             throw e;
@@ -113,6 +151,30 @@ public final class Agent implements OrderHandler {
             closeAll(opened);
             throw new StartupException(ExitCodes.SOFTWARE, e.getMessage());
         }
+    }
+
+    private static PageRing allocateRing(long size, int subBuffer, int cpus) throws StartupException {
+        try {
+            return new PageRing(size, subBuffer);
+        } catch (OutOfMemoryError e) {
+            throw new StartupException(ExitCodes.SOFTWARE, "cannot allocate " + cpus + " rings of " + size
+                    + " bytes (" + e.getMessage() + "); choose a smaller --ring-size, or raise "
+                    + "-XX:MaxDirectMemorySize in TRACE_AGENT_JAVA_OPTS");
+        }
+    }
+
+    private static PortLookup portLookup(Native nat, PortOpener opener, String name) {
+        return new PortLookup() {
+            @Override
+            public Optional<Sink> tryOpen() throws NativeException {
+                return opener.open(name).map(fd -> new PortSink(nat, fd));
+            }
+
+            @Override
+            public String expectedPath() {
+                return opener.resolver().expectedPath(name).toString();
+            }
+        };
     }
 
     private static Fd openTracePipe(Native nat, Tracefs tracefs, int cpu) throws StartupException {
@@ -139,21 +201,15 @@ public final class Agent implements OrderHandler {
         }
     }
 
-    private static Fd openPort(Native nat, PortResolver ports, String name) throws StartupException {
-        Path path = ports.resolve(name).orElseThrow(
-                () -> new StartupException(ExitCodes.PORT, ports.missingMessage(name)));
+    /** The port; empty (pages go to memory, one warning) when it does not exist yet. */
+    private static Optional<Sink> openPort(PortOpener opener, String name, PageRing ring) throws StartupException {
         try {
-            return nat.open(path.toString(), Native.Access.WRITE);
-        } catch (NativeException e) {
-            if (!e.is(Errno.ENXIO)) {
-                throw new StartupException(ExitCodes.PORT, e.getMessage() + "; cannot write the trace port");
+            Optional<Fd> fd = opener.open(name);
+            if (fd.isEmpty()) {
+                Log.warn("%s; keeping this CPU's pages in memory (a %d KiB ring) until the port appears",
+                        opener.resolver().missingMessage(name), ring.capacity() >> 10);
             }
-        }
-        // A FIFO standing in for a port, with no reader yet. Holding a read end too makes it
-        // behave like a real port whose host is not reading: data waits, nothing is lost.
-        try {
-            Log.notice("%s: no reader yet; data waits in the port until the host reads it", path);
-            return nat.open(path.toString(), Native.Access.READ_WRITE);
+            return fd.map(f -> new PortSink(opener.nativeCalls(), f));
         } catch (NativeException e) {
             throw new StartupException(ExitCodes.PORT, e.getMessage() + "; cannot write the trace port");
         }
@@ -200,6 +256,11 @@ public final class Agent implements OrderHandler {
         c.setDaemon(true);
         threads.add(c);
         c.start();
+        if (monitor != null) {
+            Thread m = new Thread(monitor, "socket");
+            m.setDaemon(true);
+            m.start(); // not joined at exit: closing the socket ends it, and it holds nothing to flush
+        }
         Log.info("ready: %d CPU%s from %s to %s; waiting for orders on %s", pumps.size(),
                 pumps.size() == 1 ? "" : "s", tracefs, describeSinks(), control.path());
     }
@@ -263,6 +324,9 @@ public final class Agent implements OrderHandler {
         shutdownRequested.await();
         stopping = true;
         long deadline = System.nanoTime() + SHUTDOWN_GRACE_NANOS;
+        if (monitor != null) {
+            monitor.close();
+        }
         control.stop();
         pumps.forEach(p -> p.control().shutdown(deadline));
         long joinUntil = deadline + TimeUnit.MILLISECONDS.toNanos(JOIN_SLACK_MS);
@@ -290,5 +354,69 @@ public final class Agent implements OrderHandler {
 
     public List<CpuPump> pumps() {
         return pumps;
+    }
+
+    private PageRing ringOf(int cpu) throws MonitorException {
+        for (CpuPump p : pumps) {
+            if (p.cpu() == cpu) {
+                return p.ring().orElseThrow(() -> notRingbuf(cpu));
+            }
+        }
+        throw notRingbuf(cpu);
+    }
+
+    private static MonitorException notRingbuf(int cpu) {
+        return new MonitorException("cpu" + cpu + " is not a ringbuf device");
+    }
+
+    @Override
+    public void ringbufRead(int cpu, ByteBuffer dst) throws MonitorException {
+        ringOf(cpu).read(dst);
+    }
+
+    @Override
+    public String ringbufDump(Path dir) throws MonitorException {
+        List<CpuPump> withRings = pumps.stream().filter(p -> p.ring().isPresent()).toList();
+        if (withRings.isEmpty()) {
+            throw new MonitorException("no CPU has a ring (-o mode): nothing to dump");
+        }
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new MonitorException(dir + ": cannot create the dump directory: " + e.getMessage());
+        }
+        StringBuilder out = new StringBuilder();
+        for (CpuPump p : withRings) {
+            Path file = dir.resolve("cpu" + p.cpu() + ".raw");
+            try {
+                long n = RingDump.write(p.ring().get(), file);
+                out.append(String.format("%s %d bytes (%d pages)%n", file, n, n / subBufferSize));
+            } catch (IOException e) {
+                throw new MonitorException(file + ": cannot write the dump: " + e.getMessage());
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public String status() {
+        return StatusReport.of(running, tracefs, subBufferSize, pumps);
+    }
+
+    /** SIGUSR1: dump every ring to --dump-dir, off the signal thread. */
+    public void dumpOnSignal() {
+        Thread t = new Thread(() -> {
+            try {
+                String files = ringbufDump(dumpDir);
+                Log.notice("SIGUSR1: dumped the rings: %s", files.trim().replace(System.lineSeparator(), "; "));
+            } catch (MonitorException e) {
+                Log.error("SIGUSR1: %s", e.getMessage());
+            }
+        }, "dump");
+        t.setDaemon(true);
+        t.start();
     }
 }

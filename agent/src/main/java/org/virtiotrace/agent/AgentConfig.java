@@ -6,17 +6,25 @@ import org.virtiotrace.agent.cpu.CpuList;
 /**
  * Everything the agent needs to start, as the command line gave it.
  *
- * @param toStdout    -o: all CPUs to standard output instead of ports
- * @param pipeSize    bytes of pipe between trace_pipe_raw and the port
- * @param tracefs     tracefs mount, or null to find it
- * @param instance    trace instance name, or null for the top-level buffer
- * @param cpus        CPUs to trace, or null for the online ones
- * @param portDir     where the ports' names live
- * @param portName    String.format pattern of a CPU's port name
- * @param ctlPort     control port name, or a path
- * @param pageLatencyMs longest time a completed page may wait in the kernel
+ * @param toStdout       -o: all CPUs to standard output instead of ports
+ * @param pipeSize       bytes of pipe between trace_pipe_raw and the port
+ * @param tracefs        tracefs mount, or null to find it
+ * @param instance       trace instance name, or null for the top-level buffer
+ * @param cpus           CPUs to trace, or null for the online ones
+ * @param portDir        where the ports' names live
+ * @param portName       String.format pattern of a CPU's port name
+ * @param ctlPort        control port name, or a path
+ * @param pageLatencyMs  longest time a completed page may wait in the kernel
+ * @param memoryOnly     --sink memory: every CPU's pages go to its ring, no trace port is used
+ * @param ringSize       bytes of ring per CPU (checked against the sub-buffer size at start)
+ * @param stallTimeoutMs how long a port may accept nothing before pages go to the ring
+ * @param socket         the local socket for status/ringbuf-read/ringbuf-dump, or null for none
+ * @param dumpDir        where SIGUSR1 dumps the rings
  */
 public record AgentConfig(boolean toStdout, int pipeSize, Path tracefs, String instance, CpuList cpus,
-                          Path portDir, String portName, String ctlPort, int pageLatencyMs) {
+                          Path portDir, String portName, String ctlPort, int pageLatencyMs, boolean memoryOnly,
+                          long ringSize, int stallTimeoutMs, Path socket, Path dumpDir) {
     public static final int DEFAULT_PAGE_LATENCY_MS = 100;
+    public static final int DEFAULT_STALL_TIMEOUT_MS = 500;
+    public static final Path DEFAULT_DUMP_DIR = Path.of("/var/lib/trace-agent");
 }

@@ -10,12 +10,15 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** tracefs missing, not mountable, or a CPU without trace_pipe_raw. */
     public static final int TRACEFS = 3;
-    /** A trace port or the control port is missing or cannot be opened. */
+    /** The control port is missing, or a port exists but cannot be opened (a missing trace port goes to memory). */
     public static final int PORT = 4;
     /** Another reader holds a CPU's trace_pipe_raw (EBUSY). */
     public static final int BUSY = 5;
     /** The native shim or libc bindings could not be loaded. */
     public static final int NATIVE = 6;
+
+    /** The local socket cannot be created or another agent serves it; for the clients: no agent answers on it. */
+    public static final int SOCKET = 7;
 
     private ExitCodes() {
     }

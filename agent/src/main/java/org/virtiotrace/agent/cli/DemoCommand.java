@@ -15,6 +15,7 @@ import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.host.FifoPorts;
 import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.ring.RingSize;
 import org.virtiotrace.agent.tracefs.CpuStats;
 import org.virtiotrace.agent.tracefs.PageStream;
 import org.virtiotrace.agent.tracefs.TraceInstance;
@@ -81,7 +82,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int run(Native nat, TraceInstance inst, FifoPorts host, CpuList cpus) throws Exception {
         AgentConfig cfg = new AgentConfig(false, 1 << 20, inst.tracefs().mount(), inst.name(), cpus, host.dir(),
-                "trace-path-cpu%d", FifoPorts.CTL, AgentConfig.DEFAULT_PAGE_LATENCY_MS);
+                "trace-path-cpu%d", FifoPorts.CTL, AgentConfig.DEFAULT_PAGE_LATENCY_MS, false, RingSize.DEFAULT,
+                AgentConfig.DEFAULT_STALL_TIMEOUT_MS, null, AgentConfig.DEFAULT_DUMP_DIR);
         Agent agent;
         try {
             agent = Agent.open(cfg, nat);

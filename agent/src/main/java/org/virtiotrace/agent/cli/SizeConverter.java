@@ -37,7 +37,7 @@ public final class SizeConverter implements CommandLine.ITypeConverter<Integer> 
             return Math.multiplyExact(n, unit);
         } catch (NumberFormatException | ArithmeticException e) {
             throw new CommandLine.TypeConversionException(
-                    "'" + value + "' is not a size (expected a number of bytes, or with K or M, like 256K)");
+                    "'" + value + "' is not a size (expected a number of bytes, or with K, M or G, like 256K)");
         }
     }
 }

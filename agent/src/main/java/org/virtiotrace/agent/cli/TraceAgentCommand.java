@@ -11,6 +11,7 @@ import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.nativeio.Native;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -22,7 +23,7 @@ import sun.misc.Signal;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = {DemoCommand.class},
+        subcommands = {DemoCommand.class, StatusCommand.class, RingbufReadCommand.class, RingbufDumpCommand.class},
         header = "Stream this guest's kernel trace (ftrace ring buffers) to the host over virtio-serial.",
         description = {
             "Opens tracefs per_cpu/cpuN/trace_pipe_raw for every CPU and the port trace-path-cpuN "
@@ -30,7 +31,11 @@ import sun.misc.Signal;
             "  1  start (or resume) moving ring-buffer pages to the ports, zero-copy with splice(2)",
             "  0  stop: deliver what was taken plus each CPU's partial page, then pause",
             "Orders may end with LF, CRLF or nothing; anything else is logged and ignored.",
-            "SIGTERM or SIGINT delivers what it can within a second and exits 0.",
+            "Each CPU also has a ring in memory (QEMU ringbuf semantics: it overwrites its oldest pages): a CPU whose "
+                + "port is missing, or accepts nothing for --stall-timeout, keeps its pages there, and the port gets "
+                + "them, oldest first, once it appears or drains; --sink memory keeps every CPU there. "
+                + "Read them with the status, ringbuf-read and ringbuf-dump commands.",
+            "SIGTERM or SIGINT delivers what it can within a second and exits 0. SIGUSR1 dumps the rings into --dump-dir.",
             "Logs go to stderr, with <N> priority prefixes when stderr is the journal.",
             "",
         },
@@ -40,9 +45,10 @@ import sun.misc.Signal;
             "1:internal error, or no CPU left to serve (e.g. stdout closed in -o mode)",
             "2:invalid command line",
             "3:tracefs missing or unusable, or a CPU without trace_pipe_raw",
-            "4:a trace port or the control port is missing or cannot be opened",
+            "4:the control port is missing, or a port exists but cannot be opened (a missing trace port goes to memory)",
             "5:another reader holds a CPU's trace_pipe_raw (EBUSY)",
             "6:the native shim could not be loaded",
+            "7:the local socket cannot be created, or another agent serves it",
         },
         footerHeading = "%nHost side:%n",
         footer = {
@@ -54,6 +60,7 @@ import sun.misc.Signal;
             "  then: echo 1 > DIR/agent-ctl-path.in; cat DIR/trace-path-cpu0.out > cpu0.raw",
         })
 public final class TraceAgentCommand implements Callable<Integer> {
+    public enum SinkChoice { port, memory }
 
     @Spec
     CommandSpec spec;
@@ -98,6 +105,32 @@ public final class TraceAgentCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}). Larger values wake the agent less often: less CPU when idle.")
     int pageLatencyMs;
 
+    @Option(names = "--sink", paramLabel = "port|memory", defaultValue = "port",
+            description = "port: each CPU's port, through its ring when the port is missing or stalled (default); "
+                    + "memory: every CPU's ring only, a flight recorder read with ringbuf-read/ringbuf-dump.")
+    SinkChoice sink;
+
+    @Option(names = "--ring-size", paramLabel = "SIZE", defaultValue = "1M", converter = RingSizeConverter.class,
+            description = "Memory ring per CPU, allocated at start: a power of two from 64K to 1G holding at least "
+                    + "two sub-buffers (default: ${DEFAULT-VALUE}; total = CPUs x SIZE).")
+    long ringSize;
+
+    @Option(names = "--stall-timeout", paramLabel = "MS", defaultValue = "500",
+            description = "A port that accepts nothing this long gets its pages through memory, so the kernel does "
+                    + "not overwrite them: 0..3600000 ms (default: ${DEFAULT-VALUE}).")
+    int stallTimeoutMs;
+
+    @Mixin
+    SocketOption socket;
+
+    @Option(names = "--no-socket", description = "Do not create the local socket (status and ringbuf-* will not reach "
+            + "this agent).")
+    boolean noSocket;
+
+    @Option(names = "--dump-dir", paramLabel = "DIR", defaultValue = "/var/lib/trace-agent",
+            description = "Where SIGUSR1 writes cpuN.raw (default: ${DEFAULT-VALUE}).")
+    Path dumpDir;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
     boolean verbose;
 
@@ -113,8 +146,16 @@ public final class TraceAgentCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--page-latency " + pageLatencyMs
                     + " is out of range: 10..10000 ms");
         }
+        if (stallTimeoutMs < 0 || stallTimeoutMs > 3_600_000) {
+            throw new ParameterException(spec.commandLine(), "--stall-timeout " + stallTimeoutMs
+                    + " is out of range: 0..3600000 ms");
+        }
+        if (toStdout && sink == SinkChoice.memory) {
+            throw new ParameterException(spec.commandLine(), "-o and --sink memory exclude each other");
+        }
         AgentConfig cfg = new AgentConfig(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort,
-                pageLatencyMs);
+                pageLatencyMs, sink == SinkChoice.memory, ringSize, stallTimeoutMs,
+                noSocket ? null : socket.path(), dumpDir);
         Agent agent;
         try {
             agent = Agent.open(cfg, Native.get());
@@ -124,6 +165,7 @@ public final class TraceAgentCommand implements Callable<Integer> {
         }
         Signal.handle(new Signal("TERM"), s -> agent.requestShutdown());
         Signal.handle(new Signal("INT"), s -> agent.requestShutdown());
+        Signal.handle(new Signal("USR1"), s -> agent.dumpOnSignal());
         agent.start();
         return agent.awaitAndStop();
     }

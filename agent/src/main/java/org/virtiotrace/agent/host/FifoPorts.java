@@ -31,10 +31,12 @@ public final class FifoPorts implements AutoCloseable {
     private final byte[] copy = new byte[1 << 20];
     private final Path ctlPath;
     private final boolean owned;
+    private final String portFormat;
     private Fd ctl;
 
-    private FifoPorts(Native nat, Path dir, Path ctlPath, boolean owned) {
+    private FifoPorts(Native nat, Path dir, Path ctlPath, boolean owned, String portFormat) {
         this.nat = nat;
+        this.portFormat = portFormat;
         this.dir = dir;
         this.ctlPath = ctlPath;
         this.owned = owned;
@@ -43,7 +45,7 @@ public final class FifoPorts implements AutoCloseable {
     /** Makes the FIFOs in a new temporary directory and opens the host ends. */
     public static FifoPorts create(Native nat, Iterable<Integer> cpus, String portFormat) throws IOException {
         Path dir = Files.createTempDirectory("trace-agent-ports");
-        FifoPorts p = new FifoPorts(nat, dir, dir.resolve(CTL), true);
+        FifoPorts p = new FifoPorts(nat, dir, dir.resolve(CTL), true, portFormat);
         try {
             for (int cpu : cpus) {
                 String path = p.dir.resolve(String.format(portFormat, cpu)).toString();
@@ -64,10 +66,10 @@ public final class FifoPorts implements AutoCloseable {
      * to {@code agent-ctl-path.in}. QEMU holds both ends of every FIFO, so opening never blocks.
      */
     public static FifoPorts attachToGuest(Native nat, Path fifoDir, Iterable<Integer> cpus) throws IOException {
-        FifoPorts p = new FifoPorts(nat, fifoDir, fifoDir.resolve(CTL + ".in"), false);
+        FifoPorts p = new FifoPorts(nat, fifoDir, fifoDir.resolve(CTL + ".in"), false, "trace-path-cpu%d.out");
         try {
             for (int cpu : cpus) {
-                p.ports.put(cpu, nat.open(fifoDir.resolve("trace-path-cpu" + cpu + ".out").toString(),
+                p.ports.put(cpu, nat.open(p.portPath(cpu).toString(),
                         Native.Access.READ));
                 p.received.put(cpu, new ByteArrayOutputStream());
             }
@@ -80,6 +82,27 @@ public final class FifoPorts implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** Takes CPU {@code cpu}'s port away (closed and removed): the agent finds it missing. */
+    public void unplug(int cpu) throws IOException {
+        Fd fd = ports.remove(cpu);
+        if (fd != null) {
+            fd.close();
+        }
+        Files.deleteIfExists(portPath(cpu));
+    }
+
+    /** Adds CPU {@code cpu}'s port (again), as a hot-plugged virtserialport appears; what it received is kept. */
+    public void plug(int cpu) throws IOException {
+        String path = portPath(cpu).toString();
+        nat.mkfifo(path);
+        ports.put(cpu, nat.open(path, Native.Access.READ_WRITE));
+        received.computeIfAbsent(cpu, c -> new ByteArrayOutputStream());
+    }
+
+    private Path portPath(int cpu) {
+        return dir.resolve(String.format(portFormat, cpu));
     }
 
     public Path ctlPath() {

@@ -142,13 +142,26 @@ final class JnrNative implements Native {
     }
 
     @Override
-    public int poll(Fd a, int eventsA, Fd b, int eventsB, int timeoutMs) throws NativeException {
-        int r = shim.vt_poll2(a == null ? -1 : a.number(), eventsA, b == null ? -1 : b.number(), eventsB, timeoutMs);
+    public int poll(Fd a, int eventsA, Fd b, int eventsB, Fd c, int eventsC, int timeoutMs) throws NativeException {
+        int r = shim.vt_poll3(pack(a, eventsA), pack(b, eventsB), pack(c, eventsC), timeoutMs);
         if (r < 0) {
             throw NativeException.of(a == null ? "poll" : a.path(), "poll", -r);
         }
         return r;
     }
+
+    private static long pack(Fd fd, int events) {
+        return ((long) (fd == null ? -1 : fd.number()) << 16) | (events & 0xffff);
+    }
+
+    @Override
+    public void notifySystemd(String socketPath, String message) throws NativeException {
+        int r = shim.vt_notify(socketPath, message);
+        if (r < 0) {
+            throw NativeException.of(socketPath, "sendto", -r);
+        }
+    }
+
 
     @Override
     public void signal(Fd eventFd) throws NativeException {

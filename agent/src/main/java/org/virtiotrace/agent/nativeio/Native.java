@@ -53,7 +53,15 @@ public interface Native {
      * Waits until {@code a} or {@code b} (either may be null) is ready or the timeout
      * (ms, negative = forever) passes. Decode the result with {@link PollEvents}.
      */
-    int poll(Fd a, int eventsA, Fd b, int eventsB, int timeoutMs) throws NativeException;
+    default int poll(Fd a, int eventsA, Fd b, int eventsB, int timeoutMs) throws NativeException {
+        return poll(a, eventsA, b, eventsB, null, 0, timeoutMs);
+    }
+
+    /** Like the two-descriptor poll, with a third; decode with {@link PollEvents#third}. */
+    int poll(Fd a, int eventsA, Fd b, int eventsB, Fd c, int eventsC, int timeoutMs) throws NativeException;
+
+    /** Sends one sd_notify(3) datagram (READY=1, STATUS=...) to the socket systemd named. */
+    void notifySystemd(String socketPath, String message) throws NativeException;
 
     /** Adds one to an eventfd: the thread polling it wakes up. */
     void signal(Fd eventFd) throws NativeException;

@@ -2,13 +2,16 @@ package org.virtiotrace.agent.nativeio;
 
 /** libvtshim.so, see native-shim/src/main/c/vtshim.c. Every call returns -errno on failure. */
 public interface ShimLibrary {
-    int ABI_VERSION = 1;
+    int ABI_VERSION = 2;
 
     int vt_abi_version();
 
     long vt_splice(int fdIn, int fdOut, long len, int flags);
 
-    int vt_poll2(int fdA, int eventsA, int fdB, int eventsB, int timeoutMs);
+    /** Each descriptor as (fd << 16) | events; see vtshim.c. */
+    int vt_poll3(long a, long b, long c, int timeoutMs);
+
+    int vt_notify(String socketPath, String message);
 
     int vt_pin_cpu(int cpu);
 }

@@ -3,6 +3,7 @@ package org.virtiotrace.agent.pump;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import jnr.constants.platform.Errno;
@@ -12,6 +13,8 @@ import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.nativeio.NativeException;
 import org.virtiotrace.agent.nativeio.Pipe;
 import org.virtiotrace.agent.nativeio.PollEvents;
+import org.virtiotrace.agent.ring.PageRing;
+import org.virtiotrace.agent.ring.RingStats;
 import org.virtiotrace.agent.sink.Sink;
 import org.virtiotrace.agent.tracefs.CpuStats;
 import org.virtiotrace.agent.tracefs.RingBufferPage;
@@ -19,12 +22,18 @@ import org.virtiotrace.agent.tracefs.Tracefs;
 
 /**
  * One CPU's mover: trace_pipe_raw -> pipe -> sink with splice, on a thread pinned to
- * that CPU. The thread owns the trace fd, the pipe and the sink's fd; other threads
- * talk to it only through {@link PumpControl}.
+ * that CPU. The thread owns the trace fd, the pipe, the sink's fd and the backlog's
+ * carry; other threads talk to it only through {@link PumpControl}, and read its ring
+ * only under the ring's lock.
  *
  * <p>Invariant: the pipe holds whole sub-buffers only (splice from trace_pipe_raw moves
  * whole ones, the partial-page flush writes a whole one), and a chunk taken from the
  * kernel is delivered whole before anything else happens, so no page is ever torn.
+ *
+ * <p>With a ring (ports, not -o), pages go straight to the port while the backlog is
+ * empty. When the port is missing, or accepts nothing for the stall timeout, they go
+ * to the ring instead; from then on every page goes through the ring, which the port
+ * drains oldest first, until it is empty and the direct path resumes. Order is kept.
  */
 public final class CpuPump implements Runnable {
     /** Waits on a busy sink or a contended stdout lock are re-checked this often. */
@@ -33,16 +42,16 @@ public final class CpuPump implements Runnable {
     private static final int FIRST_WAIT_MS = 1;
     /** How long to wait before retrying a port that has no reader (EPIPE): never a spin. */
     private static final int NO_READER_RETRY_MS = 250;
+    /** How often a missing port is looked for. */
+    private static final long PORT_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A port stall at least this long is reported with the kernel's overwrite count. */
     private static final long STALL_REPORT_NANOS = 1_000_000_000L;
-    private static final long NO_DEADLINE = Long.MAX_VALUE;
 
     private final int cpu;
     private final Native nat;
     private final Tracefs tracefs;
     private final Fd trace;
     private final Pipe pipe;
-    private final Sink sink;
     private final PumpControl control;
     private final PumpCounters counters = new PumpCounters();
     private final int subBufferSize;
@@ -57,23 +66,45 @@ public final class CpuPump implements Runnable {
     private final int maxIdleWaitMs;
     private final ByteBuffer page;
     private final CountDownLatch warm = new CountDownLatch(1);
+    private final Backlog backlog;
+    private final PortLookup portLookup;
+    private final long stallTimeoutNanos;
     private volatile Runnable onEnd = () -> { };
+    private volatile Route route;
+    private final String destination;
+    private Sink sink;
     private long inPipe;
     private boolean noReaderReported;
+    private long noReaderUntil;
+    private long nextPortLook;
+    private long stalledSince;
+    private CpuStats statsAtStall;
+    private RingStats ringAtStall;
 
-    public CpuPump(int cpu, Native nat, Tracefs tracefs, Fd trace, Pipe pipe, Sink sink, PumpControl control,
-                   int subBufferSize, long drainBudget, int pageLatencyMs) {
+    /**
+     * @param sink       where pages go; null while the port is missing or with --sink memory
+     * @param ring       memory for pages the port cannot take; null in -o mode (stdout waits)
+     * @param portLookup finds a missing port later; null when none is wanted
+     */
+    public CpuPump(int cpu, Native nat, Tracefs tracefs, Fd trace, Pipe pipe, Sink sink, PageRing ring,
+                   PortLookup portLookup, PumpControl control, int subBufferSize, long drainBudget,
+                   int pageLatencyMs, int stallTimeoutMs) {
         this.cpu = cpu;
         this.nat = nat;
         this.tracefs = tracefs;
         this.trace = trace;
         this.pipe = pipe;
         this.sink = sink;
+        this.backlog = ring == null ? null : new Backlog(ring);
+        this.portLookup = portLookup;
         this.control = control;
         this.subBufferSize = subBufferSize;
         this.drainBudget = drainBudget;
         this.maxIdleWaitMs = Math.max(1, pageLatencyMs / 2);
+        this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
         this.page = ByteBuffer.allocateDirect(subBufferSize).order(ByteOrder.nativeOrder());
+        this.route = sink != null ? Route.PORT : portLookup != null ? Route.MISSING : Route.MEMORY;
+        this.destination = sink != null ? sink.name() : portLookup != null ? portLookup.expectedPath() : "memory";
     }
 
     public int cpu() {
@@ -88,6 +119,15 @@ public final class CpuPump implements Runnable {
         return counters;
     }
 
+    /** The ring, or empty in -o mode. */
+    public Optional<PageRing> ring() {
+        return backlog == null ? Optional.empty() : Optional.of(backlog.ring());
+    }
+
+    public Route route() {
+        return route;
+    }
+
     /** Called on the pump's thread when it ends, for whatever reason; set before the thread starts. */
     public void whenEnded(Runnable r) {
         onEnd = r;
@@ -98,8 +138,9 @@ public final class CpuPump implements Runnable {
         warm.await(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
+    /** The port's path (or where it is expected), "stdout", or "memory" with --sink memory. */
     public String sinkName() {
-        return sink.name();
+        return destination;
     }
 
     @Override
@@ -121,7 +162,9 @@ public final class CpuPump implements Runnable {
             warm.countDown();
             trace.close();
             pipe.close();
-            sink.close();
+            if (sink != null) {
+                sink.close();
+            }
             onEnd.run();
         }
     }
@@ -138,15 +181,20 @@ public final class CpuPump implements Runnable {
                 if (runEnded || running) {
                     finish();
                 }
+                sendBacklogUntilDeadline();
                 return;
             }
+            lookForPort();
+            long sent = sendBacklog();
             if (mode == PumpControl.Mode.PAUSED) {
                 boolean runEnded = control.takeStopPending();
                 if (runEnded || running) {
                     finish();
                     running = false;
                 }
-                waitFor(null, 0, -1);
+                if (sent == 0) {
+                    waitFor(null, 0, -1);
+                }
                 continue;
             }
             if (!running) {
@@ -167,6 +215,9 @@ public final class CpuPump implements Runnable {
                 if (!deliver()) {
                     return; // shutdown's grace period ran out with the port still full
                 }
+                continue;
+            }
+            if (sent > 0) {
                 continue;
             }
             // No whole page yet (EAGAIN, or 0 which is not end of file here). Sleep until the
@@ -236,12 +287,17 @@ public final class CpuPump implements Runnable {
     }
 
     /**
-     * Moves everything in the pipe to the sink. Waits (never spins) while the sink is
-     * full or has no reader; gives up only when shutdown's grace period is over.
-     * Returns false in that case.
+     * Moves everything in the pipe out: to memory when pages go there, else to the sink.
+     * Waits (never spins) while the sink is full or has no reader: with a ring, at most
+     * the stall timeout, then the pages go to memory; without one (stdout), until shutdown's
+     * grace period is over. Returns false in that case.
      */
     private boolean deliver() throws NativeException, InterruptedException {
         if (inPipe == 0) {
+            return true;
+        }
+        if (backlog != null && (sink == null || !backlog.isEmpty())) {
+            toMemory();
             return true;
         }
         while (!sink.acquire(control.msLeftOr(SINK_RECHECK_MS))) {
@@ -249,8 +305,6 @@ public final class CpuPump implements Runnable {
                 return abandon();
             }
         }
-        long stalledSince = 0;
-        CpuStats before = null;
         try {
             while (inPipe > 0) {
                 long w = moveOut();
@@ -259,29 +313,64 @@ public final class CpuPump implements Runnable {
                     counters.addBytes(w);
                     continue;
                 }
+                if (sink == null) {
+                    toMemory(); // the port failed and was closed
+                    return true;
+                }
+                long now = System.nanoTime();
                 if (stalledSince == 0) {
-                    stalledSince = System.nanoTime();
-                    before = statsOrNull();
+                    stalledSince = now;
+                    statsAtStall = statsOrNull();
+                    ringAtStall = backlog == null ? null : backlog.ring().stats();
                 }
                 if (control.shutdownExpired()) {
                     return abandon();
                 }
+                int wait = w == Native.WOULD_BLOCK ? SINK_RECHECK_MS * 5 : NO_READER_RETRY_MS;
+                if (backlog != null) {
+                    long left = stallTimeoutNanos - (now - stalledSince);
+                    if (left <= 0) {
+                        divertToMemory(now);
+                        return true;
+                    }
+                    wait = (int) Math.min(wait, TimeUnit.NANOSECONDS.toMillis(left) + 1);
+                }
                 if (w == Native.WOULD_BLOCK) {
-                    waitFor(sink.pollable(), PollEvents.OUT, control.msLeftOr(SINK_RECHECK_MS * 5));
+                    waitFor(sink.pollable(), PollEvents.OUT, control.msLeftOr(wait));
                 } else {
-                    waitFor(null, 0, control.msLeftOr(NO_READER_RETRY_MS));
+                    waitFor(null, 0, control.msLeftOr(wait));
                 }
             }
         } finally {
-            sink.release();
+            if (sink != null) {
+                sink.release();
+            }
         }
         if (stalledSince != 0) {
-            reportStall(System.nanoTime() - stalledSince, before);
+            reportStall(System.nanoTime() - stalledSince);
+            stalledSince = 0;
         }
         return true;
     }
 
-    /** Bytes moved, WOULD_BLOCK when the sink is full, 0 when nobody reads it. */
+    private void divertToMemory(long now) throws NativeException {
+        Log.warn("cpu%d: %s accepted nothing for %d ms; keeping pages in memory (a %d KiB ring) until it takes "
+                + "data again", cpu, sink.name(), TimeUnit.NANOSECONDS.toMillis(now - stalledSince),
+                backlog.ring().capacity() >> 10);
+        route = Route.STALLED;
+        toMemory();
+    }
+
+    private void toMemory() throws NativeException {
+        long taken = backlog.takeFromPipe(nat, pipe.readEnd(), inPipe);
+        if (taken < inPipe) {
+            throw new NativeException(pipe.readEnd().path(), "read", Errno.EIO); // the pipe lost bytes: a bug
+        }
+        inPipe = 0;
+        counters.addRingBytes(taken);
+    }
+
+    /** Bytes moved, WOULD_BLOCK when the sink is full, 0 when nobody reads it or it was lost. */
     private long moveOut() throws NativeException {
         try {
             long w = sink.drainFrom(pipe.readEnd(), inPipe);
@@ -290,15 +379,113 @@ public final class CpuPump implements Runnable {
             }
             return w;
         } catch (NativeException e) {
-            if (!e.is(Errno.EPIPE) || !sink.readerCanReturn()) {
-                throw e;
-            }
+            return sinkFailed(e);
+        }
+    }
+
+    /**
+     * EPIPE on a port: the host may come back, so the data waits. Any other error on a
+     * port loses it: with a ring the pages go to memory and the port is looked for again
+     * (a hot-unplugged port may return); without one the pump ends.
+     */
+    private long sinkFailed(NativeException e) throws NativeException {
+        if (e.is(Errno.EPIPE) && sink.readerCanReturn()) {
             if (!noReaderReported) {
                 Log.warn("cpu%d: %s; nobody reads the port, holding the data until a reader comes back",
                         cpu, e.getMessage());
                 noReaderReported = true;
             }
+            noReaderUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(NO_READER_RETRY_MS);
             return 0;
+        }
+        if (backlog == null || portLookup == null) {
+            throw e;
+        }
+        Log.error("cpu%d: %s; closing the port, keeping pages in memory and looking for it again", cpu,
+                e.getMessage());
+        sink.release();
+        sink.close();
+        sink = null;
+        route = Route.MISSING;
+        nextPortLook = System.nanoTime() + PORT_LOOK_NANOS;
+        return 0;
+    }
+
+    /** Opens a missing port once it exists; its backlog goes first. */
+    private void lookForPort() throws NativeException {
+        if (sink != null || portLookup == null || System.nanoTime() - nextPortLook < 0) {
+            return;
+        }
+        nextPortLook = System.nanoTime() + PORT_LOOK_NANOS;
+        Optional<Sink> found;
+        try {
+            found = portLookup.tryOpen();
+        } catch (NativeException e) {
+            Log.warn("cpu%d: %s; trying again in a second", cpu, e.getMessage());
+            return;
+        }
+        if (found.isPresent()) {
+            sink = found.get();
+            route = backlog.isEmpty() ? Route.PORT : Route.BACKLOG;
+            Log.notice("cpu%d: %s is here; sending the %d bytes kept in memory first, then live pages", cpu,
+                    sink.name(), backlog.bytes());
+        }
+    }
+
+    /** Sends what the port takes now from memory, oldest first; bytes sent. */
+    private long sendBacklog() throws NativeException {
+        if (backlog == null || sink == null || backlog.isEmpty() || System.nanoTime() - noReaderUntil < 0) {
+            return 0;
+        }
+        long sent;
+        try {
+            sent = backlog.sendTo(sink);
+        } catch (NativeException e) {
+            sinkFailed(e);
+            return 0;
+        }
+        if (sent > 0) {
+            noReaderReported = false;
+            counters.addBytes(sent);
+            route = Route.BACKLOG;
+        }
+        if (backlog.isEmpty()) {
+            backlogDelivered();
+        }
+        return sent;
+    }
+
+    private void backlogDelivered() {
+        route = Route.PORT;
+        if (stalledSince != 0 && ringAtStall != null) {
+            long secs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalledSince);
+            RingStats now = backlog.ring().stats();
+            long lost = now.overwrittenBytes() - ringAtStall.overwrittenBytes();
+            Log.notice("cpu%d: %s took the backlog; live pages go straight to it again after %.1f s%s", cpu,
+                    sink.name(), secs / 1000.0, lost > 0 ? "; the ring overwrote " + lost + " of its oldest bytes"
+                            : "; nothing was lost");
+            reportKernelLoss();
+        } else {
+            Log.notice("cpu%d: %s took the backlog; live pages go straight to it again", cpu, sink.name());
+        }
+        stalledSince = 0;
+    }
+
+    /** At exit: what the port takes within the grace period; what is left is said. */
+    private void sendBacklogUntilDeadline() throws NativeException {
+        if (backlog == null) {
+            return;
+        }
+        while (sink != null && !backlog.isEmpty() && !control.shutdownExpired()) {
+            if (sendBacklog() == 0) {
+                boolean noReader = System.nanoTime() - noReaderUntil < 0;
+                waitFor(noReader || sink == null ? null : sink.pollable(), PollEvents.OUT,
+                        control.msLeftOr(noReader ? NO_READER_RETRY_MS : SINK_RECHECK_MS));
+            }
+        }
+        if (!backlog.isEmpty() && route != Route.MEMORY) {
+            Log.warn("cpu%d: %d bytes kept in memory for %s were not delivered at exit", cpu, backlog.bytes(),
+                    sinkName());
         }
     }
 
@@ -308,24 +495,35 @@ public final class CpuPump implements Runnable {
         return false;
     }
 
-    private void reportStall(long nanos, CpuStats before) {
+    private void reportStall(long nanos) {
         if (nanos < STALL_REPORT_NANOS) {
             return;
         }
-        CpuStats after = statsOrNull();
         double secs = nanos / 1e9;
-        if (before == null || after == null) {
+        if (!reportKernelLoss(secs)) {
             Log.notice("cpu%d: %s accepted data again after %.1f s", cpu, sink.name(), secs);
-            return;
         }
-        long lost = after.lostSince(before);
+    }
+
+    private void reportKernelLoss() {
+        reportKernelLoss(Double.NaN);
+    }
+
+    /** Says how many events the kernel overwrote since the stall began; false when it cannot tell. */
+    private boolean reportKernelLoss(double secs) {
+        CpuStats after = statsOrNull();
+        if (statsAtStall == null || after == null) {
+            return false;
+        }
+        long lost = after.lostSince(statsAtStall);
+        String took = Double.isNaN(secs) ? "meanwhile" : String.format("in the %.1f s it accepted nothing", secs);
         if (lost > 0) {
-            Log.warn("cpu%d: %s accepted nothing for %.1f s; the kernel overwrote %d events meanwhile",
-                    cpu, sink.name(), secs, lost);
-        } else {
+            Log.warn("cpu%d: the kernel overwrote %d events %s", cpu, lost, took);
+        } else if (!Double.isNaN(secs)) {
             Log.notice("cpu%d: %s accepted data again after %.1f s; the kernel lost no events", cpu, sink.name(),
                     secs);
         }
+        return true;
     }
 
     private CpuStats statsOrNull() {
@@ -336,12 +534,32 @@ public final class CpuPump implements Runnable {
         }
     }
 
-    /** Sleeps until {@code fd} has {@code events}, an order arrives, or the timeout; returns fd's revents. */
+    /**
+     * Sleeps until {@code fd} has {@code events}, an order arrives, or the timeout; returns
+     * fd's revents. While memory holds a backlog, the port's POLLOUT wakes us too (it drains
+     * the backlog); while a port is missing, the sleep ends in time to look for it.
+     */
     private int waitFor(Fd fd, int events, int timeoutMs) throws NativeException {
-        int r = nat.poll(fd, events, control.wakeFd(), PollEvents.IN, timeoutMs);
-        if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
+        long now = System.nanoTime();
+        Fd port = null;
+        if (backlog != null && sink != null && !backlog.isEmpty()) {
+            if (now - noReaderUntil < 0) {
+                timeoutMs = atMost(timeoutMs, NO_READER_RETRY_MS);
+            } else {
+                port = sink.pollable();
+            }
+        }
+        if (sink == null && portLookup != null) {
+            timeoutMs = atMost(timeoutMs, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextPortLook - now) + 1));
+        }
+        int r = nat.poll(fd, events, port, PollEvents.OUT, control.wakeFd(), PollEvents.IN, timeoutMs);
+        if (PollEvents.has(PollEvents.third(r), PollEvents.IN)) {
             control.acknowledgeWake();
         }
         return PollEvents.first(r);
+    }
+
+    private static int atMost(int timeoutMs, int limit) {
+        return timeoutMs < 0 ? limit : Math.min(timeoutMs, limit);
     }
 }

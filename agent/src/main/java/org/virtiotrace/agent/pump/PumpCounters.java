@@ -6,9 +6,14 @@ public final class PumpCounters {
     private volatile long flushedPages;
     private volatile long wakeups;
     private volatile long chunks;
+    private volatile long ringBytes;
 
     void addBytes(long n) {
         bytes += n; // single writer: the pump thread
+    }
+
+    void addRingBytes(long n) {
+        ringBytes += n;
     }
 
     void addFlushedPage() {
@@ -33,8 +38,14 @@ public final class PumpCounters {
         return chunks;
     }
 
+    /** Bytes the sink (port or stdout) took, straight or from memory. */
     public long bytes() {
         return bytes;
+    }
+
+    /** Bytes that went into memory because the port was missing, stalled, or not wanted. */
+    public long ringBytes() {
+        return ringBytes;
     }
 
     /** Partial pages delivered on stop or exit. */

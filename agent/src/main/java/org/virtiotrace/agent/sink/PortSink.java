@@ -1,5 +1,6 @@
 package org.virtiotrace.agent.sink;
 
+import java.nio.ByteBuffer;
 import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.nativeio.NativeException;
@@ -22,6 +23,11 @@ public final class PortSink implements Sink {
     @Override
     public long drainFrom(Fd pipe, long len) throws NativeException {
         return nat.splice(pipe, port, len);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws NativeException {
+        return Math.max(0, nat.write(port, src));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.virtiotrace.agent.sink;
 
+import java.nio.ByteBuffer;
 import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.NativeException;
 
@@ -15,6 +16,9 @@ public interface Sink extends AutoCloseable {
 
     /** Moves up to {@code len} bytes out of {@code pipe}; bytes moved or Native.WOULD_BLOCK. */
     long drainFrom(Fd pipe, long len) throws NativeException;
+
+    /** write(2) of {@code src}'s remaining bytes: bytes written, 0 when the sink is full right now. */
+    int write(ByteBuffer src) throws NativeException;
 
     /**
      * Whether a reader may come back after EPIPE. A FIFO's host can reopen it; stdout's

@@ -1,5 +1,6 @@
 package org.virtiotrace.agent.sink;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.virtiotrace.agent.nativeio.Fd;
@@ -29,6 +30,11 @@ public final class StdoutSink implements Sink {
     @Override
     public long drainFrom(Fd pipe, long len) throws NativeException {
         return nat.splice(pipe, out, len);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws NativeException {
+        return Math.max(0, nat.write(out, src));
     }
 
     @Override

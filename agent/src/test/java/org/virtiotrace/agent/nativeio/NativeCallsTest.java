@@ -82,4 +82,19 @@ class NativeCallsTest {
             assertEquals(1 << 20, p.capacity());
         }
     }
+
+    @Test
+    void poll_reports_each_of_three_descriptors_in_its_own_place() throws Exception {
+        try (Pipe readable = nat.pipe(65536); Pipe idle = nat.pipe(65536); Fd ev = nat.eventFd()) {
+            ByteBuffer data = ByteBuffer.allocateDirect(16);
+            nat.write(readable.writeEnd(), data);
+            nat.signal(ev);
+            int r = nat.poll(idle.readEnd(), PollEvents.IN, readable.readEnd(), PollEvents.IN, ev, PollEvents.IN, 1000);
+            assertEquals(0, PollEvents.first(r), "the empty pipe is not readable");
+            assertTrue(PollEvents.has(PollEvents.second(r), PollEvents.IN), "the pipe with data is");
+            assertTrue(PollEvents.has(PollEvents.third(r), PollEvents.IN), "the signalled eventfd is");
+            int w = nat.poll(null, 0, null, 0, idle.writeEnd(), PollEvents.OUT, 1000);
+            assertEquals(PollEvents.OUT, PollEvents.third(w), "a pipe with room is writable");
+        }
+    }
 }

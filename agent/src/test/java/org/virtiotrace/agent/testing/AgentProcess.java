@@ -163,6 +163,14 @@ public final class AgentProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Sends a signal by name (USR1, HUP...) with kill(1). */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+        if (k.waitFor() != 0) {
+            throw new AssertionError("kill -" + name + " " + pid() + " failed");
+        }
+    }
+
     /** SIGTERM, as systemd and kill(1) send it. */
     public void terminate() {
         process.destroy();

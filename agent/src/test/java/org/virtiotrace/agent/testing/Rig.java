@@ -72,9 +72,46 @@ public final class Rig implements AutoCloseable {
     /** The arguments that point the agent at this rig. */
     public List<String> agentArgs(String... extra) {
         List<String> a = new ArrayList<>(List.of("--tracefs", mountOf(instance).toString(),
-                "--instance", instance.name(), "--port-dir", host.dir().toString()));
+                "--instance", instance.name(), "--port-dir", host.dir().toString(), "--socket", socket().toString()));
         a.addAll(List.of(extra));
         return a;
+    }
+
+    /** This rig's agent socket (each test its own: tests never meet another test's agent). */
+    public Path socket() {
+        return host.dir().resolve("agent.sock");
+    }
+
+    /** Runs {@code trace-agent COMMAND ARGS --socket THIS-RIG'S} to completion, as a user would. */
+    public ClientRun client(String command, String... args) throws IOException, InterruptedException {
+        List<String> a = new ArrayList<>(List.of(command));
+        a.addAll(List.of(args));
+        a.addAll(List.of("--socket", socket().toString()));
+        return ClientRun.of(a);
+    }
+
+    /** The agent's status table, one row per CPU, columns by header name. */
+    public Map<Integer, Map<String, String>> status() throws IOException, InterruptedException {
+        ClientRun p = client("status");
+        String text = p.text();
+        if (p.exit() != 0) {
+            throw new AssertionError("status failed: " + p.stderr());
+        }
+        Map<Integer, Map<String, String>> rows = new HashMap<>();
+        String[] header = null;
+        for (String line : text.split("\n")) {
+            String[] cols = line.trim().split("\\s+", 10);
+            if (cols[0].equals("CPU")) {
+                header = cols;
+            } else if (header != null && cols.length == header.length) {
+                Map<String, String> row = new HashMap<>();
+                for (int i = 0; i < header.length; i++) {
+                    row.put(header[i], cols[i]);
+                }
+                rows.put(Integer.parseInt(cols[0]), row);
+            }
+        }
+        return rows;
     }
 
     /** Starts the agent (all online CPUs unless {@code extra} says otherwise) and waits until it is ready. */
@@ -113,12 +150,17 @@ public final class Rig implements AutoCloseable {
 
     /** Writes {@code count} trace_marker events of about {@code size} bytes from a thread pinned to {@code cpu}. */
     public void mark(int cpu, int count, int size) throws Exception {
+        mark(cpu, count, size, 0);
+    }
+
+    /** Markers numbered from {@code first}, so several calls make one run (see {@link Markers}). */
+    public void mark(int cpu, int count, int size, int first) throws Exception {
         Throwable[] failure = new Throwable[1];
         Thread t = new Thread(() -> {
             try {
                 nat.pinToCpu(cpu);
                 String filler = "x".repeat(Math.max(0, size - 12));
-                for (int i = 0; i < count; i++) {
+                for (int i = first; i < first + count; i++) {
                     instance.mark(String.format("m%07d %s", i, filler));
                 }
             } catch (Throwable e) {
