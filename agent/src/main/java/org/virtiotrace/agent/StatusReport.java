@@ -3,6 +3,7 @@ package org.virtiotrace.agent;
 import java.io.IOException;
 import java.util.List;
 import org.virtiotrace.agent.pump.CpuPump;
+import org.virtiotrace.agent.pump.Route;
 import org.virtiotrace.agent.ring.RingStats;
 import org.virtiotrace.agent.tracefs.CpuStats;
 import org.virtiotrace.agent.tracefs.Tracefs;
@@ -30,9 +31,13 @@ final class StatusReport {
             out.append(String.format(FORMAT, p.cpu(), sent, sent / pageSize, p.counters().ringBytes(),
                     r == null ? "-" : r.fill(), r == null ? "-" : r.capacity(),
                     r == null ? "-" : r.overwrittenBytes(), r == null ? "-" : r.overwrittenPages(),
-                    overrun(tracefs, p.cpu()), p.route().words() + " -> " + p.sinkName()));
+                    overrun(tracefs, p.cpu()), route(p)));
         }
         return out.toString();
+    }
+
+    private static String route(CpuPump p) {
+        return p.route() == Route.MEMORY ? p.route().words() : p.route().words() + " -> " + p.sinkName();
     }
 
     private static String overrun(Tracefs tracefs, int cpu) {

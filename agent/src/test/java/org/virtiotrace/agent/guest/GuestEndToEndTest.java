@@ -72,10 +72,11 @@ class GuestEndToEndTest {
     }
 
     @Test
-    void a_host_that_stops_reading_for_10_s_finds_the_agent_alive_nothing_torn_and_the_loss_reported()
+    void without_memory_fallback_a_host_that_stops_reading_finds_the_agent_alive_nothing_torn_and_the_loss_reported()
             throws Exception {
+        // --stall-timeout 1 h: the ring never takes over, the kernel's own buffer overflows
         try (Guest g = Guest.boot("stall", 2, true, Map.of("EVENTS", "sched irq", "BUFFER_KB", "64"),
-                "-s", "64K")) {
+                "-s", "64K", "--stall-timeout", "3600000")) {
             g.host.send("1\n");
             g.host.drain(2000);
             Thread.sleep(10_000); // the host reads nothing
@@ -91,6 +92,30 @@ class GuestEndToEndTest {
             assertTrue(overwritten > 0, "the load did not overflow the guest's buffer; the test proves nothing");
             assertTrue(log.contains("the kernel overwrote"), "the agent did not report the loss" + all(g));
             assertEquals("0", g.log("agent-rc").trim());
+        }
+    }
+
+    @Test
+    void a_host_that_stops_reading_for_10_s_gets_every_event_afterwards_from_the_agents_memory() throws Exception {
+        try (Guest g = Guest.boot("stall-ring", 2, true, Map.of("EVENTS", "sched irq", "BUFFER_KB", "64"),
+                "-s", "64K", "--ring-size", "16M")) {
+            g.host.send("1\n");
+            g.host.drain(2000);
+            Thread.sleep(10_000); // the host reads nothing
+            g.host.drainUntilQuiet(2000, 30_000);
+            g.host.send("0\n");
+            g.host.drainUntilQuiet(1500, 30_000);
+            assertEquals(0, g.finish(), all(g));
+            String log = g.log("agent.log");
+            assertTrue(log.contains("keeping pages in memory"), "the port never stalled; the test proves nothing"
+                    + all(g));
+            assertTrue(log.contains("took the backlog"), all(g));
+            for (int cpu = 0; cpu < 2; cpu++) {
+                assertEquals(List.of(), g.received(cpu).defects(), "cpu" + cpu + all(g));
+                assertEquals(0, g.overrunDelta(cpu), "cpu" + cpu + ": the kernel overwrote events" + all(g));
+                assertEquals(g.readEventsDelta(cpu), g.received(cpu).events(), "cpu" + cpu
+                        + ": every event the kernel handed out arrived" + all(g));
+            }
         }
     }
 
