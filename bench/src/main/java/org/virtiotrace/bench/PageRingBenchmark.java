@@ -25,12 +25,12 @@ import org.virtiotrace.agent.ring.PageRing;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx64m"})
+@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx64m", "-XX:MaxDirectMemorySize=1g"})
 public class PageRingBenchmark {
     @Param({"4096"})
     int pageSize;
 
-    @Param({"1048576"})
+    @Param({"1048576", "67108864"})
     long ringSize;
 
     private PageRing ring;
