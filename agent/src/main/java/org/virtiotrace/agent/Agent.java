@@ -22,6 +22,7 @@ import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.nativeio.NativeException;
 import org.virtiotrace.agent.nativeio.Pipe;
+import org.virtiotrace.agent.notify.ServiceNotifier;
 import org.virtiotrace.agent.monitor.MonitorException;
 import org.virtiotrace.agent.monitor.MonitorServer;
 import org.virtiotrace.agent.monitor.Requests;
@@ -30,6 +31,7 @@ import org.virtiotrace.agent.port.PortResolver;
 import org.virtiotrace.agent.pump.CpuPump;
 import org.virtiotrace.agent.pump.PortLookup;
 import org.virtiotrace.agent.pump.PumpControl;
+import org.virtiotrace.agent.pump.Route;
 import org.virtiotrace.agent.ring.PageRing;
 import org.virtiotrace.agent.ring.RingDump;
 import org.virtiotrace.agent.ring.RingSize;
@@ -56,6 +58,7 @@ public final class Agent implements OrderHandler, Requests {
     private final ControlChannel control;
     private final MonitorServer monitor;
     private final Path dumpDir;
+    private final ServiceNotifier notifier;
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch shutdownRequested = new CountDownLatch(1);
     private final RateLimiter unknownOrders = new RateLimiter(5, TimeUnit.MINUTES.toNanos(1));
@@ -64,8 +67,9 @@ public final class Agent implements OrderHandler, Requests {
     private volatile boolean stopping;
     private volatile boolean running; // written by the control thread only; read by status
 
-    private Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, Fd ctl, AgentConfig cfg)
-            throws StartupException, NativeException {
+    private Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, Fd ctl, AgentConfig cfg,
+                  ServiceNotifier notifier) throws StartupException, NativeException {
+        this.notifier = notifier;
         this.tracefs = tracefs;
         this.subBufferSize = subBufferSize;
         this.pumps = pumps;
@@ -81,6 +85,11 @@ public final class Agent implements OrderHandler, Requests {
 
     /** Opens tracefs, every CPU's trace pipe and port, and the control port; or explains why not. */
     public static Agent open(AgentConfig cfg, Native nat) throws StartupException {
+        return open(cfg, nat, ServiceNotifier.none());
+    }
+
+    /** The same, telling systemd (through {@code notifier}) when it is ready and what it does. */
+    public static Agent open(AgentConfig cfg, Native nat, ServiceNotifier notifier) throws StartupException {
         Tracefs tracefs;
         CpuList cpus;
         int subBuffer;
@@ -143,7 +152,7 @@ public final class Agent implements OrderHandler, Requests {
             }
             Fd ctl = openControl(nat, ports, cfg.ctlPort());
             opened.add(ctl);
-            return new Agent(nat, tracefs, subBuffer, pumps, ctl, cfg);
+            return new Agent(nat, tracefs, subBuffer, pumps, ctl, cfg, notifier);
         } catch (StartupException e) {
             closeAll(opened);
             throw e;
@@ -240,6 +249,7 @@ public final class Agent implements OrderHandler, Requests {
         pumpsAlive.set(pumps.size());
         for (CpuPump p : pumps) {
             p.whenEnded(this::pumpEnded);
+            p.whenRouteChanges(() -> notifier.status(serviceStatus()));
             Thread t = new Thread(p, "cpu" + p.cpu() + "-pump");
             t.setDaemon(true);
             threads.add(t);
@@ -263,6 +273,29 @@ public final class Agent implements OrderHandler, Requests {
         }
         Log.info("ready: %d CPU%s from %s to %s; waiting for orders on %s", pumps.size(),
                 pumps.size() == 1 ? "" : "s", tracefs, describeSinks(), control.path());
+        notifier.ready(serviceStatus());
+    }
+
+    /** systemd's one-line STATUS=: the state, then how many CPUs take each route. */
+    private String serviceStatus() {
+        java.util.Map<Route, Integer> routes = new java.util.EnumMap<>(Route.class);
+        pumps.forEach(p -> routes.merge(p.route(), 1, Integer::sum));
+        StringBuilder b = new StringBuilder(running ? "tracing" : "waiting for the host's start order");
+        b.append(": ");
+        String sep = "";
+        for (var e : routes.entrySet()) {
+            b.append(sep).append(e.getValue()).append(e.getValue() == 1 ? " CPU " : " CPUs ")
+                    .append(describe(e.getKey(), e.getValue()));
+            sep = ", ";
+        }
+        return b.toString();
+    }
+
+    private String describe(Route r, int cpus) {
+        if (r == Route.PORT && !pumps.isEmpty() && pumps.get(0).sinkName().equals("stdout")) {
+            return "to stdout";
+        }
+        return r == Route.PORT ? (cpus == 1 ? "to its port" : "to their ports") : "to " + r.words();
     }
 
     private String describeSinks() {
@@ -284,6 +317,7 @@ public final class Agent implements OrderHandler, Requests {
                     Log.info("start order: tracing");
                 }
                 running = true;
+                notifier.status(serviceStatus());
             }
             case STOP -> {
                 pumps.forEach(p -> p.control().pause());
@@ -291,6 +325,7 @@ public final class Agent implements OrderHandler, Requests {
                     Log.info("stop order: delivering the partial pages, then pausing");
                 }
                 running = false;
+                notifier.status(serviceStatus());
             }
         }
     }
@@ -323,6 +358,7 @@ public final class Agent implements OrderHandler, Requests {
     public int awaitAndStop() throws InterruptedException {
         shutdownRequested.await();
         stopping = true;
+        notifier.stopping("stopping: delivering what was taken");
         long deadline = System.nanoTime() + SHUTDOWN_GRACE_NANOS;
         if (monitor != null) {
             monitor.close();

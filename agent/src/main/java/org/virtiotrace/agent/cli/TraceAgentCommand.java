@@ -9,6 +9,7 @@ import org.virtiotrace.agent.StartupException;
 import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.notify.ServiceNotifier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,7 +37,8 @@ import sun.misc.Signal;
                 + "them, oldest first, once it appears or drains; --sink memory keeps every CPU there. "
                 + "Read them with the status, ringbuf-read and ringbuf-dump commands.",
             "SIGTERM or SIGINT delivers what it can within a second and exits 0. SIGUSR1 dumps the rings into --dump-dir.",
-            "Logs go to stderr, with <N> priority prefixes when stderr is the journal.",
+            "Logs go to stderr, with <N> priority prefixes when stderr is the journal. Under systemd (Type=notify) "
+                + "the agent sends READY=1 once everything is open, STATUS= as orders come, STOPPING=1 on SIGTERM.",
             "",
         },
         exitCodeListHeading = "%nExit status:%n",
@@ -158,7 +160,7 @@ public final class TraceAgentCommand implements Callable<Integer> {
                 noSocket ? null : socket.path(), dumpDir);
         Agent agent;
         try {
-            agent = Agent.open(cfg, Native.get());
+            agent = Agent.open(cfg, Native.get(), ServiceNotifier.fromEnvironment(Native.get()));
         } catch (StartupException e) {
             Log.error("%s", e.getMessage());
             return e.exitCode();

@@ -70,6 +70,7 @@ public final class CpuPump implements Runnable {
     private final PortLookup portLookup;
     private final long stallTimeoutNanos;
     private volatile Runnable onEnd = () -> { };
+    private volatile Runnable onRouteChange = () -> { };
     private volatile Route route;
     private final String destination;
     private Sink sink;
@@ -131,6 +132,18 @@ public final class CpuPump implements Runnable {
     /** Called on the pump's thread when it ends, for whatever reason; set before the thread starts. */
     public void whenEnded(Runnable r) {
         onEnd = r;
+    }
+
+    /** Called on the pump's thread when pages change route (port stalled, port back...); set before start. */
+    public void whenRouteChanges(Runnable r) {
+        onRouteChange = r;
+    }
+
+    private void setRoute(Route next) {
+        if (route != next) {
+            route = next;
+            onRouteChange.run();
+        }
     }
 
     /** Waits (bounded) until the thread has warmed its hot path up and entered its loop. */
@@ -357,7 +370,7 @@ public final class CpuPump implements Runnable {
         Log.warn("cpu%d: %s accepted nothing for %d ms; keeping pages in memory (a %d KiB ring) until it takes "
                 + "data again", cpu, sink.name(), TimeUnit.NANOSECONDS.toMillis(now - stalledSince),
                 backlog.ring().capacity() >> 10);
-        route = Route.STALLED;
+        setRoute(Route.STALLED);
         toMemory();
     }
 
@@ -406,7 +419,7 @@ public final class CpuPump implements Runnable {
         sink.release();
         sink.close();
         sink = null;
-        route = Route.MISSING;
+        setRoute(Route.MISSING);
         nextPortLook = System.nanoTime() + PORT_LOOK_NANOS;
         return 0;
     }
@@ -426,7 +439,7 @@ public final class CpuPump implements Runnable {
         }
         if (found.isPresent()) {
             sink = found.get();
-            route = backlog.isEmpty() ? Route.PORT : Route.BACKLOG;
+            setRoute(backlog.isEmpty() ? Route.PORT : Route.BACKLOG);
             Log.notice("cpu%d: %s is here; sending the %d bytes kept in memory first, then live pages", cpu,
                     sink.name(), backlog.bytes());
         }
@@ -447,7 +460,7 @@ public final class CpuPump implements Runnable {
         if (sent > 0) {
             noReaderReported = false;
             counters.addBytes(sent);
-            route = Route.BACKLOG;
+            setRoute(Route.BACKLOG);
         }
         if (backlog.isEmpty()) {
             backlogDelivered();
@@ -456,7 +469,7 @@ public final class CpuPump implements Runnable {
     }
 
     private void backlogDelivered() {
-        route = Route.PORT;
+        setRoute(Route.PORT);
         if (stalledSince != 0 && ringAtStall != null) {
             long secs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalledSince);
             RingStats now = backlog.ring().stats();

@@ -97,8 +97,10 @@ class GuestEndToEndTest {
 
     @Test
     void a_host_that_stops_reading_for_10_s_gets_every_event_afterwards_from_the_agents_memory() throws Exception {
-        try (Guest g = Guest.boot("stall-ring", 2, true, Map.of("EVENTS", "sched irq", "BUFFER_KB", "64"),
-                "-s", "64K", "--ring-size", "16M")) {
+        // the kernel's default buffer (1.4 MB per CPU) holds the load until the start order and
+        // for the 100 ms before memory takes over; 64 MiB rings hold 10 s of it (~1 MB/s per vCPU)
+        try (Guest g = Guest.boot("stall-ring", 2, true, Map.of("EVENTS", "sched irq"),
+                "-s", "64K", "--ring-size", "64M", "--stall-timeout", "100")) {
             g.host.send("1\n");
             g.host.drain(2000);
             Thread.sleep(10_000); // the host reads nothing

@@ -17,12 +17,12 @@ defaults=systemd/trace-agent.default
 fail=0
 
 if ! command -v systemd-analyze >/dev/null; then
-  echo "check-systemd: installing systemd (for systemd-analyze)"
+  echo "check-unit: installing systemd (for systemd-analyze)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends systemd >/dev/null
 fi
-echo "check-systemd: $(systemd-analyze --version | head -1)"
+echo "check-unit: $(systemd-analyze --version | head -1)"
 
 # 1. verify
 root=$(mktemp -d)
@@ -87,5 +87,5 @@ else
   echo "ok: $defaults"
 fi
 
-if [ "$fail" = 0 ]; then echo "check-systemd: OK"; else echo "check-systemd: FAILED"; fi
+if [ "$fail" = 0 ]; then echo "check-unit: OK"; else echo "check-unit: FAILED"; fi
 exit "$fail"

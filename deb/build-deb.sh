@@ -1,0 +1,80 @@
+#!/bin/bash
+# Builds deb/target/trace-agent_VERSION_ARCH.deb (called by Maven at package).
+#
+#   build-deb.sh VERSION REPO_ROOT TARGET_DIR
+#
+# What goes in, and why:
+#   /usr/lib/trace-agent/runtime     jlink image of only the modules the agent uses (jdeps says
+#                                    java.base, java.logging, jdk.net, jdk.unsupported), with
+#                                    the JDK's default CDS archive: no JDK needed on the guest
+#   /usr/lib/trace-agent/trace-agent.jar, .jsa
+#                                    the agent and its AppCDS archive, made by this runtime
+#                                    (an archive only fits the JVM that made it)
+#   /usr/lib/trace-agent/trace-agent the launcher (tuned JVM flags); /usr/bin/trace-agent links it
+#   /lib/systemd/system/trace-agent.service, /lib/udev/rules.d/60-trace-agent.rules,
+#   /etc/default/trace-agent         from systemd/
+#   /usr/share/man/man1/*.1.gz       picocli's generator, then asciidoctor
+set -euo pipefail
+version=$1
+root=$(cd "$2" && pwd)
+target=$3
+arch=$(dpkg --print-architecture)
+stage=$target/stage
+lib=$stage/usr/lib/trace-agent
+jar=$root/agent/target/trace-agent.jar
+modules=java.base,java.logging,jdk.net,jdk.unsupported
+java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
+
+rm -rf "$stage"
+mkdir -p "$lib" "$stage/usr/bin" "$stage/lib/systemd/system" "$stage/lib/udev/rules.d" \
+  "$stage/etc/default" "$stage/usr/share/man/man1" "$stage/usr/share/doc/trace-agent" "$stage/DEBIAN"
+
+# jdeps must agree with the list: a module the agent starts to use is caught here, not in a guest
+needed=$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps "$jar")
+for m in ${needed//,/ }; do
+  case ",$modules," in *",$m,"*) ;; *) echo "build-deb.sh: the agent now needs module $m: add it to modules=" >&2; exit 1;; esac
+done
+
+"$java_home/bin/jlink" --add-modules "$modules" --output "$lib/runtime" --strip-debug --no-header-files \
+  --no-man-pages --compress=2 --generate-cds-archive
+install -m 0644 "$jar" "$lib/trace-agent.jar"
+install -m 0755 "$root/agent/src/main/launcher/trace-agent" "$lib/trace-agent"
+ln -s ../lib/trace-agent/trace-agent "$stage/usr/bin/trace-agent"
+
+# AppCDS: a training run through argument parsing, the tracefs lookup and the native layer's
+# loading; it ends with exit 3 (no tracefs there), which is expected.
+training=$target/no-tracefs-during-training
+mkdir -p "$training"
+set +e
+TRACE_AGENT_JAVA_OPTS="-XX:ArchiveClassesAtExit=$lib/trace-agent.jsa -Djava.io.tmpdir=$target" \
+  JAVA="$lib/runtime/bin/java" "$lib/trace-agent" --tracefs "$training" >/dev/null 2>&1
+rc=$?
+set -e
+if [ $rc -ne 3 ] || [ ! -s "$lib/trace-agent.jsa" ]; then
+  echo "build-deb.sh: the AppCDS training run ended with $rc and no archive" >&2
+  exit 1
+fi
+
+install -m 0644 "$root/systemd/trace-agent.service" "$stage/lib/systemd/system/"
+install -m 0644 "$root/systemd/60-trace-agent.rules" "$stage/lib/udev/rules.d/"
+install -m 0644 "$root/systemd/trace-agent.default" "$stage/etc/default/trace-agent"
+install -m 0644 "$root/README.md" "$stage/usr/share/doc/trace-agent/README.md"
+install -m 0644 "$root/deb/src/debian/copyright" "$stage/usr/share/doc/trace-agent/copyright"
+
+for adoc in "$target"/man-adoc/*.adoc; do
+  asciidoctor -b manpage -a reproducible -D "$stage/usr/share/man/man1" "$adoc"
+done
+gzip -9n "$stage"/usr/share/man/man1/*.1
+
+for f in postinst prerm postrm conffiles; do
+  install -m 0755 "$root/deb/src/debian/$f" "$stage/DEBIAN/$f"
+done
+chmod 0644 "$stage/DEBIAN/conffiles"
+size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
+sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" \
+  "$root/deb/src/debian/control" > "$stage/DEBIAN/control"
+
+find "$stage" -exec touch -h -d @"${SOURCE_DATE_EPOCH:-0}" {} +
+deb=$target/trace-agent_${version}_${arch}.deb
+dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+echo "build-deb.sh: $deb ($(du -h "$deb" | cut -f1); installed ${size} KiB)"
