@@ -7,9 +7,9 @@
 #   /usr/lib/trace-agent/runtime     jlink image of only the modules the agent uses (jdeps says
 #                                    java.base, java.logging, jdk.net, jdk.unsupported), with
 #                                    the JDK's default CDS archive: no JDK needed on the guest
-#   /usr/lib/trace-agent/trace-agent.jar, .jsa
-#                                    the agent and its AppCDS archive, made by this runtime
-#                                    (an archive only fits the JVM that made it)
+#   /usr/lib/trace-agent/trace-agent.jar
+#                                    the agent; its AppCDS archive (trace-agent.jsa) is made by
+#                                    postinst with this runtime, where the jar is installed
 #   /usr/lib/trace-agent/trace-agent the launcher (tuned JVM flags); /usr/bin/trace-agent links it
 #   /lib/systemd/system/trace-agent.service, /lib/udev/rules.d/60-trace-agent.rules,
 #   /etc/default/trace-agent         from systemd/
@@ -41,19 +41,22 @@ install -m 0644 "$jar" "$lib/trace-agent.jar"
 install -m 0755 "$root/agent/src/main/launcher/trace-agent" "$lib/trace-agent"
 ln -s ../lib/trace-agent/trace-agent "$stage/usr/bin/trace-agent"
 
-# AppCDS: a training run through argument parsing, the tracefs lookup and the native layer's
-# loading; it ends with exit 3 (no tracefs there), which is expected.
+# The AppCDS archive is made on the installed system by postinst: JDK 17 accepts a dynamic
+# archive only with the class path it was made with (/usr/lib/trace-agent/trace-agent.jar, and
+# the jar's mtime), which a build directory cannot have. This run only proves that the
+# packaged runtime can make one (it ends with exit 3: no tracefs there, as expected).
 training=$target/no-tracefs-during-training
 mkdir -p "$training"
 set +e
-TRACE_AGENT_JAVA_OPTS="-XX:ArchiveClassesAtExit=$lib/trace-agent.jsa -Djava.io.tmpdir=$target" \
+TRACE_AGENT_JAVA_OPTS="-XX:ArchiveClassesAtExit=$target/probe.jsa -Djava.io.tmpdir=$target" \
   JAVA="$lib/runtime/bin/java" "$lib/trace-agent" --tracefs "$training" >/dev/null 2>&1
 rc=$?
 set -e
-if [ $rc -ne 3 ] || [ ! -s "$lib/trace-agent.jsa" ]; then
-  echo "build-deb.sh: the AppCDS training run ended with $rc and no archive" >&2
+if [ $rc -ne 3 ] || [ ! -s "$target/probe.jsa" ]; then
+  echo "build-deb.sh: the packaged runtime could not make an AppCDS archive (exit $rc)" >&2
   exit 1
 fi
+rm -f "$target/probe.jsa"
 
 install -m 0644 "$root/systemd/trace-agent.service" "$stage/lib/systemd/system/"
 install -m 0644 "$root/systemd/60-trace-agent.rules" "$stage/lib/udev/rules.d/"

@@ -29,14 +29,19 @@ import sun.misc.Signal;
         description = {
             "Opens tracefs per_cpu/cpuN/trace_pipe_raw for every CPU and the port trace-path-cpuN "
                 + "for each, plus the control port agent-ctl-path, then waits for the host's orders:",
+            "",
             "  1  start (or resume) moving ring-buffer pages to the ports, zero-copy with splice(2)",
             "  0  stop: deliver what was taken plus each CPU's partial page, then pause",
+            "",
             "Orders may end with LF, CRLF or nothing; anything else is logged and ignored.",
+            "",
             "Each CPU also has a ring in memory (QEMU ringbuf semantics: it overwrites its oldest pages): a CPU whose "
                 + "port is missing, or accepts nothing for --stall-timeout, keeps its pages there, and the port gets "
                 + "them, oldest first, once it appears or drains; --sink memory keeps every CPU there. "
                 + "Read them with the status, ringbuf-read and ringbuf-dump commands.",
+            "",
             "SIGTERM or SIGINT delivers what it can within a second and exits 0. SIGUSR1 dumps the rings into --dump-dir.",
+            "",
             "Logs go to stderr, with <N> priority prefixes when stderr is the journal. Under systemd (Type=notify) "
                 + "the agent sends READY=1 once everything is open, STATUS= as orders come, STOPPING=1 on SIGTERM.",
             "",

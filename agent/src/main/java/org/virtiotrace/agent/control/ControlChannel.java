@@ -14,12 +14,15 @@ import org.virtiotrace.agent.nativeio.PollEvents;
  * went away, or a socket chardev client left). The C agent spins at 100 % CPU there;
  * this thread says so once, reopens the port (a fresh FIFO reader is quiet until the
  * next writer) and, if the port keeps reporting hangup (a virtio port whose host side
- * is closed does), looks again every {@value #HOST_GONE_RETRY_MS} ms until the host is back.
+ * is closed does), looks again after {@value #HOST_GONE_RETRY_MS} ms, backing off to every
+ * {@value #HOST_GONE_MAX_RETRY_MS} ms, until the host is back.
  */
 public final class ControlChannel implements Runnable, AutoCloseable {
     /** An unterminated token is taken as complete after this much silence. */
     static final int QUIET_FLUSH_MS = 200;
     static final int HOST_GONE_RETRY_MS = 250;
+    /** While the host stays away the looks back off to this: an absent host costs ~nothing. */
+    static final int HOST_GONE_MAX_RETRY_MS = 2000;
 
     private final Native nat;
     private final String path;
@@ -60,6 +63,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length);
         warmUp(bytes);
         boolean hostGone = false;
+        int goneWaitMs = HOST_GONE_RETRY_MS;
         while (!stopping) {
             if (ctl == null && !reopen()) {
                 if (!reopenFailureReported) {
@@ -71,7 +75,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
                 continue;
             }
             reopenFailureReported = false;
-            int timeout = parser.hasPending() ? QUIET_FLUSH_MS : hostGone ? HOST_GONE_RETRY_MS : -1;
+            int timeout = parser.hasPending() ? QUIET_FLUSH_MS : hostGone ? goneWaitMs : -1;
             int r = nat.poll(ctl, PollEvents.IN, wake, PollEvents.IN, timeout);
             if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
                 nat.clearSignal(wake);
@@ -79,6 +83,9 @@ public final class ControlChannel implements Runnable, AutoCloseable {
             }
             if (PollEvents.first(r) == 0) {
                 parser.flush();
+                if (hostGone) {
+                    goneWaitMs = Math.min(goneWaitMs * 2, HOST_GONE_MAX_RETRY_MS);
+                }
                 continue;
             }
             buf.clear();
@@ -86,6 +93,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
             if (n > 0) {
                 if (hostGone) {
                     hostGone = false;
+                    goneWaitMs = HOST_GONE_RETRY_MS;
                     Log.info("%s: the host is back", path);
                 }
                 buf.flip();
@@ -99,7 +107,8 @@ public final class ControlChannel implements Runnable, AutoCloseable {
                     ctl.close();
                     ctl = null;
                 } else {
-                    sleep(HOST_GONE_RETRY_MS);
+                    sleep(goneWaitMs);
+                    goneWaitMs = Math.min(goneWaitMs * 2, HOST_GONE_MAX_RETRY_MS);
                 }
             }
         }
