@@ -72,7 +72,7 @@ else
      printf '%s' "$flat" | grep -q 'ATTR{name}=="agent-ctl-path"' &&
      printf '%s' "$flat" | grep -q 'TAG+="systemd"' &&
      printf '%s' "$flat" | grep -q 'ENV{SYSTEMD_WANTS}+="trace-agent.service"'; then
-    echo "ok: $rules has the expected keys (no udevadm verify here; systemd/test/test-unit-in-container.sh parses it with udevadm)"
+    echo "ok: $rules has the expected keys (no udevadm verify in systemd 252; the QEMU guest test runs it under udev)"
   else
     echo "FAIL: $rules is not the one expected rule"; fail=1
   fi

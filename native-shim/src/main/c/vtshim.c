@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -82,6 +83,18 @@ int vt_notify(const char *socket_path, const char *message)
 	int err = errno;
 	close(fd);
 	return n < 0 ? -err : 0;
+}
+
+/*
+ * Anonymous memory that costs nothing until it is written: the agent's rings are
+ * allocated at start but only become resident as pages go into them. Never unmapped
+ * (the rings live as long as the process). Returns the address, or -errno.
+ */
+long vt_map_anonymous(long size)
+{
+	void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? -errno : (long)p;
 }
 
 /* Pins the calling thread to one CPU. Sized dynamically: CPU numbers may exceed CPU_SETSIZE. */

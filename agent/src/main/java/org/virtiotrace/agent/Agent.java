@@ -123,7 +123,7 @@ public final class Agent implements OrderHandler, Requests {
                 PortLookup lookup = null;
                 PageRing ring = null;
                 if (!cfg.toStdout()) {
-                    ring = allocateRing(cfg.ringSize(), subBuffer, cpus.size());
+                    ring = allocateRing(nat, cfg.ringSize(), subBuffer);
                     if (!cfg.memoryOnly()) {
                         lookup = portLookup(nat, opener, portName);
                         sink = openPort(opener, portName, ring).orElse(null);
@@ -162,13 +162,11 @@ public final class Agent implements OrderHandler, Requests {
         }
     }
 
-    private static PageRing allocateRing(long size, int subBuffer, int cpus) throws StartupException {
+    private static PageRing allocateRing(Native nat, long size, int subBuffer) throws StartupException {
         try {
-            return new PageRing(size, subBuffer);
-        } catch (OutOfMemoryError e) {
-            throw new StartupException(ExitCodes.SOFTWARE, "cannot allocate " + cpus + " rings of " + size
-                    + " bytes (" + e.getMessage() + "); choose a smaller --ring-size, or raise "
-                    + "-XX:MaxDirectMemorySize in TRACE_AGENT_JAVA_OPTS");
+            return new PageRing(nat.mapAnonymous((int) size), subBuffer);
+        } catch (NativeException e) {
+            throw new StartupException(ExitCodes.SOFTWARE, e.getMessage() + "; choose a smaller --ring-size");
         }
     }
 

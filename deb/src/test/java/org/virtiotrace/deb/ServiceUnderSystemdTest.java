@@ -137,9 +137,11 @@ class ServiceUnderSystemdTest {
     }
 
     @Test
-    void the_package_carries_its_own_runtime_man_page_unit_and_udev_rule() throws Exception {
+    void the_package_carries_its_own_runtime_man_page_unit_and_udev_rule_and_postinst_made_the_archive() throws Exception {
         String files = sys.sh("dpkg -L trace-agent");
-        for (String f : List.of("/usr/lib/trace-agent/runtime/bin/java", "/usr/lib/trace-agent/trace-agent.jsa",
+        assertEquals(0, sys.exec("test -s /usr/lib/trace-agent/trace-agent.jsa").getExitCode(),
+                "postinst made the AppCDS archive");
+        for (String f : List.of("/usr/lib/trace-agent/runtime/bin/java",
                 "/lib/systemd/system/trace-agent.service", "/lib/udev/rules.d/60-trace-agent.rules",
                 "/usr/share/man/man1/trace-agent.1.gz", "/etc/default/trace-agent", "/usr/bin/trace-agent")) {
             assertTrue(files.contains(f), f + " not in the package:\n" + files);

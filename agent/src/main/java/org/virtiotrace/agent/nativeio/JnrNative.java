@@ -155,6 +155,16 @@ final class JnrNative implements Native {
     }
 
     @Override
+    public ByteBuffer mapAnonymous(int size) throws NativeException {
+        long address = shim.vt_map_anonymous(size);
+        if (address < 0 && address > -4096) {
+            throw NativeException.of("anonymous memory of " + size + " bytes", "mmap", (int) -address);
+        }
+        return com.kenai.jffi.MemoryIO.getInstance().newDirectByteBuffer(address, size)
+                .order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    @Override
     public void notifySystemd(String socketPath, String message) throws NativeException {
         int r = shim.vt_notify(socketPath, message);
         if (r < 0) {

@@ -60,6 +60,13 @@ public interface Native {
     /** Like the two-descriptor poll, with a third; decode with {@link PollEvents#third}. */
     int poll(Fd a, int eventsA, Fd b, int eventsB, Fd c, int eventsC, int timeoutMs) throws NativeException;
 
+    /**
+     * {@code size} bytes of memory that become resident only as they are written (mmap,
+     * MAP_NORESERVE), as a direct buffer; never freed. For the rings: allocated once at
+     * start, they cost nothing while no port needs them.
+     */
+    ByteBuffer mapAnonymous(int size) throws NativeException;
+
     /** Sends one sd_notify(3) datagram (READY=1, STATUS=...) to the socket systemd named. */
     void notifySystemd(String socketPath, String message) throws NativeException;
 

@@ -13,5 +13,7 @@ public interface ShimLibrary {
 
     int vt_notify(String socketPath, String message);
 
+    long vt_map_anonymous(long size);
+
     int vt_pin_cpu(int cpu);
 }

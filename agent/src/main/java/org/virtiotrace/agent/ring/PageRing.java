@@ -19,7 +19,7 @@ import java.nio.ByteOrder;
  * the local socket's thread reads and dumps, and none of them can see a region that
  * another is changing. The calls are short and non-blocking, so the lock is too.
  *
- * <p>The memory is allocated once, in the constructor, and never grows.
+ * <p>The memory is given (or allocated) once, in the constructor, and never grows.
  */
 public final class PageRing {
     /** Fills {@code slot} (position 0, limit = room) from somewhere; returns bytes put there. */
@@ -47,16 +47,28 @@ public final class PageRing {
     private long overwrittenBytes;
     private long overwrittenPages;
 
-    /** {@code capacity} must pass {@link RingSize#problem}; throws OutOfMemoryError if it cannot be had. */
+    /** A ring in new direct memory; {@code capacity} must pass {@link RingSize#problem}. */
     public PageRing(long capacity, int pageSize) {
+        this(ByteBuffer.allocateDirect(checked(capacity, pageSize)), pageSize);
+    }
+
+    /**
+     * A ring in {@code memory} (its whole capacity, which must pass {@link RingSize#problem}):
+     * the agent gives it memory that becomes resident only as pages are written.
+     */
+    public PageRing(ByteBuffer memory, int pageSize) {
+        this.capacity = checked(memory.capacity(), pageSize);
+        this.memory = memory.order(ByteOrder.nativeOrder());
+        this.pageSize = pageSize;
+        this.mask = capacity - 1;
+    }
+
+    private static int checked(long capacity, int pageSize) {
         String problem = RingSize.problem(capacity, pageSize);
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
-        this.capacity = (int) capacity;
-        this.pageSize = pageSize;
-        this.mask = this.capacity - 1;
-        this.memory = ByteBuffer.allocateDirect(this.capacity).order(ByteOrder.nativeOrder());
+        return (int) capacity;
     }
 
     public int capacity() {
