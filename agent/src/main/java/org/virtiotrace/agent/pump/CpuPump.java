@@ -44,6 +44,8 @@ public final class CpuPump implements Runnable {
     private static final int NO_READER_RETRY_MS = 250;
     /** How often a missing port is looked for. */
     private static final long PORT_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Longest sleep while no event is written to the CPU's ring buffer (see {@link QuietProbe}). */
+    private static final int QUIET_MAX_WAIT_MS = 1000;
     /** A port stall at least this long is reported with the kernel's overwrite count. */
     private static final long STALL_REPORT_NANOS = 1_000_000_000L;
 
@@ -64,6 +66,8 @@ public final class CpuPump implements Runnable {
      * this is the knob between idle cost and latency.
      */
     private final int maxIdleWaitMs;
+    private final int quietMaxWaitMs;
+    private final QuietProbe quiet;
     private final ByteBuffer page;
     private final CountDownLatch warm = new CountDownLatch(1);
     private final Backlog backlog;
@@ -102,6 +106,8 @@ public final class CpuPump implements Runnable {
         this.subBufferSize = subBufferSize;
         this.drainBudget = drainBudget;
         this.maxIdleWaitMs = Math.max(1, pageLatencyMs / 2);
+        this.quietMaxWaitMs = Math.max(QUIET_MAX_WAIT_MS, maxIdleWaitMs);
+        this.quiet = new QuietProbe(nat, tracefs.statsFile(cpu).toString());
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
         this.page = ByteBuffer.allocateDirect(subBufferSize).order(ByteOrder.nativeOrder());
         this.route = sink != null ? Route.PORT : portLookup != null ? Route.MISSING : Route.MEMORY;
@@ -187,6 +193,7 @@ public final class CpuPump implements Runnable {
         boolean firstPage = false;
         boolean trustPoll = true;
         int waitMs = FIRST_WAIT_MS;
+        int quietWaitMs = 0;
         while (true) {
             PumpControl.Mode mode = control.mode();
             if (mode == PumpControl.Mode.SHUTDOWN) {
@@ -237,7 +244,17 @@ public final class CpuPump implements Runnable {
             // kernel says buffer_percent is reached, an order arrives, or the timer fires.
             // With buffer_percent 0 poll reports data that splice cannot take yet (NOTES);
             // after one such false alarm the wait ignores the trace fd: a timer, not a spin.
-            int revents = waitFor(trustPoll ? trace : null, PollEvents.IN, waitMs);
+            // A CPU to which no event was written since the last look cannot complete a page:
+            // its sleeps grow to a second (an idle agent costs next to nothing); one event
+            // and they are back to half the page latency.
+            int sleepMs = waitMs;
+            if (waitMs >= maxIdleWaitMs && quiet.quietSinceLastLook()) {
+                quietWaitMs = Math.min(Math.max(quietWaitMs * 2, maxIdleWaitMs * 2), quietMaxWaitMs);
+                sleepMs = quietWaitMs;
+            } else {
+                quietWaitMs = 0;
+            }
+            int revents = waitFor(trustPoll ? trace : null, PollEvents.IN, sleepMs);
             counters.addWakeup();
             trustPoll = !PollEvents.has(revents, PollEvents.IN);
             waitMs = Math.min(waitMs * 2, maxIdleWaitMs);
