@@ -1,6 +1,7 @@
 package org.virtiotrace.agent.control;
 
 import java.nio.ByteBuffer;
+import jnr.constants.platform.Errno;
 import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
@@ -89,7 +90,22 @@ public final class ControlChannel implements Runnable, AutoCloseable {
                 continue;
             }
             buf.clear();
-            int n = nat.read(ctl, buf);
+            int n;
+            try {
+                n = nat.read(ctl, buf);
+            } catch (NativeException e) {
+                if (!e.is(Errno.ENODEV) && !e.is(Errno.EIO)) {
+                    throw e;
+                }
+                // The port was hot-unplugged (QMP device_del). It may be plugged again: the
+                // reopen loop waits for it (under systemd, BindsTo= stops the service first).
+                Log.warn("%s; the control port went away, waiting for it to come back", e.getMessage());
+                parser.flush();
+                ctl.close();
+                ctl = null;
+                reopenFailureReported = true;
+                continue;
+            }
             if (n > 0) {
                 if (hostGone) {
                     hostGone = false;

@@ -491,8 +491,9 @@ public final class CpuPump implements Runnable {
             long secs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalledSince);
             RingStats now = backlog.ring().stats();
             long lost = now.overwrittenBytes() - ringAtStall.overwrittenBytes();
-            Log.notice("cpu%d: %s took the backlog; live pages go straight to it again after %.1f s%s", cpu,
-                    sink.name(), secs / 1000.0, lost > 0 ? "; the ring overwrote " + lost + " of its oldest bytes"
+            Log.notice("cpu%d: %s took the backlog (%d bytes went through memory); live pages go straight to it "
+                    + "again after %.1f s%s", cpu, sink.name(), now.writtenBytes() - ringAtStall.writtenBytes(),
+                    secs / 1000.0, lost > 0 ? "; the ring overwrote " + lost + " of its oldest bytes"
                             : "; nothing was lost");
             reportKernelLoss();
         } else {

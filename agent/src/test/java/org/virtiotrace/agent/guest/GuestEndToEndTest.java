@@ -111,10 +111,19 @@ class GuestEndToEndTest {
             String log = g.log("agent.log");
             assertTrue(log.contains("keeping pages in memory"), "the port never stalled; the test proves nothing"
                     + all(g));
-            assertTrue(log.contains("took the backlog"), all(g));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("took the backlog \\((\\d+) bytes went "
+                    + "through memory\\).*nothing was lost").matcher(log);
+            long mostThroughMemory = 0;
+            while (m.find()) {
+                mostThroughMemory = Math.max(mostThroughMemory, Long.parseLong(m.group(1)));
+            }
+            assertTrue(mostThroughMemory > 1408 * 1024, "more than the kernel's own buffer must have waited in "
+                    + "memory, or the test proves nothing" + all(g));
+            assertTrue(!log.contains("the kernel overwrote"), "the kernel lost events during the stall" + all(g));
             for (int cpu = 0; cpu < 2; cpu++) {
                 assertEquals(List.of(), g.received(cpu).defects(), "cpu" + cpu + all(g));
-                assertEquals(0, g.overrunDelta(cpu), "cpu" + cpu + ": the kernel overwrote events" + all(g));
+                // (the kernel's overrun count is no witness here: the load goes on after "0",
+                // while the agent is paused, and the buffer overflows then, as it should)
                 assertEquals(g.readEventsDelta(cpu), g.received(cpu).events(), "cpu" + cpu
                         + ": every event the kernel handed out arrived" + all(g));
             }
