@@ -194,6 +194,7 @@ public final class CpuPump implements Runnable {
         boolean trustPoll = true;
         int waitMs = FIRST_WAIT_MS;
         int quietWaitMs = 0;
+        boolean tookPages = false; // since the last sleep: only a CPU that gave nothing is probed
         while (true) {
             PumpControl.Mode mode = control.mode();
             if (mode == PumpControl.Mode.SHUTDOWN) {
@@ -229,6 +230,7 @@ public final class CpuPump implements Runnable {
                             (System.nanoTime() - control.startedAt()) / 1000);
                 }
                 firstPage = false;
+                tookPages = true;
                 counters.addChunk();
                 inPipe += n;
                 trustPoll = true;
@@ -248,12 +250,13 @@ public final class CpuPump implements Runnable {
             // its sleeps grow to a second (an idle agent costs next to nothing); one event
             // and they are back to half the page latency.
             int sleepMs = waitMs;
-            if (waitMs >= maxIdleWaitMs && quiet.quietSinceLastLook()) {
+            if (waitMs >= maxIdleWaitMs && !tookPages && quiet.quietSinceLastLook()) {
                 quietWaitMs = Math.min(Math.max(quietWaitMs * 2, maxIdleWaitMs * 2), quietMaxWaitMs);
                 sleepMs = quietWaitMs;
             } else {
                 quietWaitMs = 0;
             }
+            tookPages = false;
             int revents = waitFor(trustPoll ? trace : null, PollEvents.IN, sleepMs);
             counters.addWakeup();
             trustPoll = !PollEvents.has(revents, PollEvents.IN);
