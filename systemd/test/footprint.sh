@@ -6,6 +6,8 @@
 #   - CPU while waiting for the host's "1", and while started with no events
 #
 #   systemd/test/footprint.sh            (after mvn package; root, podman, runc, debootstrap)
+#   TRY_JAVA_OPTS="-X..." systemd/test/footprint.sh   (the same with extra JVM flags in
+#                                        /etc/default/trace-agent, to try one)
 #
 # FIFOs stand in for the ports; the unit is the shipped one minus its binding to the
 # control port's device (a container has no virtio ports).
@@ -33,6 +35,7 @@ x "mkdir -p /run/ports && cd /run/ports && mkfifo agent-ctl-path && for c in \$(
 # QEMU's pipe chardev holds the host's end of the control port open: so does this
 x "(sleep infinity > /run/ports/agent-ctl-path &)"
 x "echo 'TRACE_AGENT_OPTS=\"--port-dir /run/ports --instance $inst\"' > /etc/default/trace-agent"
+[ -n "${TRY_JAVA_OPTS:-}" ] && x "echo 'TRACE_AGENT_JAVA_OPTS=\"$TRY_JAVA_OPTS\"' >> /etc/default/trace-agent"
 
 ready=()
 for _ in 1 2 3 4 5; do

@@ -26,8 +26,17 @@ final class Podman {
         return Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
     }
 
-    private static Path containersConf() {
-        return repoRoot().resolve("systemd/test/containers.conf");
+    /**
+     * The service re-reads CONTAINERS_CONF in its helper processes, so it gets a copy at a
+     * fixed path, refreshed on every use: a service started from another checkout (which
+     * may be gone) keeps working.
+     */
+    private static final Path CONF = Path.of("/run/vta-podman.containers.conf");
+
+    private static Path containersConf() throws IOException {
+        Files.copy(repoRoot().resolve("systemd/test/containers.conf"), CONF,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return CONF;
     }
 
     /** Starts `podman system service` on {@link #SOCKET} unless it already answers; builds the image. */

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.virtiotrace.agent.tracefs.PageStream;
 
 /**
@@ -27,14 +26,11 @@ class ServiceUnderSystemdTest {
     private static SystemdContainer sys;
     private static String instance;
 
-    @TempDir
-    Path tmp;
-
     @BeforeAll
     static void installThePackage() throws Exception {
         sys = SystemdContainer.boot();
         assertNotEquals(0, sys.exec("command -v java").getExitCode(), "the image must have no JDK");
-        sys.sh("apt-get install -y /root/trace-agent.deb");
+        sys.sh("apt-get install -y $(readlink -f /root/trace-agent.deb)");
         instance = "vta-systemd-" + ProcessHandle.current().pid();
         sys.sh("mkdir /sys/kernel/tracing/instances/" + instance);
         sys.sh("sed -e '/^BindsTo=dev-/d' -e '/^After=dev-/d' /lib/systemd/system/trace-agent.service"
@@ -85,10 +81,8 @@ class ServiceUnderSystemdTest {
                 + "'while read l; do echo $l; done > /sys/kernel/tracing/instances/" + instance + "/trace_marker'");
         assertTrue(sys.unit("StatusText").get("StatusText").startsWith("tracing"), sys.unit("StatusText").toString());
         sys.sh("echo 0 > " + PORTS + "/agent-ctl-path");
-        sys.sh("timeout 3 cat " + PORTS + "/trace-path-cpu0 > /root/cpu0.raw; true");
-        Path raw = tmp.resolve("cpu0.raw");
-        sys.box.copyFileFromContainer("/root/cpu0.raw", raw.toString());
-        byte[] data = Files.readAllBytes(raw);
+        sys.sh("timeout 3 cat " + PORTS + "/trace-path-cpu0 > /mnt/out/cpu0.raw; true");
+        byte[] data = Files.readAllBytes(sys.out.resolve("cpu0.raw"));
         PageStream pages = PageStream.of(data, PAGE);
         assertEquals(List.of(), pages.defects());
         assertEquals(1000, pages.events(), data.length + " bytes");

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
-import org.testcontainers.utility.MountableFile;
+import org.testcontainers.containers.BindMode;
 
 /**
  * A Debian 12 system with systemd as PID 1 (a privileged podman container; it sees the
@@ -18,20 +18,28 @@ import org.testcontainers.utility.MountableFile;
  */
 final class SystemdContainer implements AutoCloseable {
     final GenericContainer<?> box;
+    /** A host directory the container sees as /mnt/out (results come back through it, not the archive API). */
+    final Path out;
 
-    private SystemdContainer(GenericContainer<?> box) {
+    private SystemdContainer(GenericContainer<?> box, Path out) {
         this.box = box;
+        this.out = out;
     }
 
     static SystemdContainer boot() throws Exception {
         Podman.ensureReady();
+        Path deb = debFile();
+        Path out = Files.createTempDirectory("vta-systemd-out");
+        // bind mounts rather than copies: no upload through the engine's archive API
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(Podman.IMAGE))
                 .withPrivilegedMode(true)
                 .withCommand("/sbin/init")
-                .withCopyFileToContainer(MountableFile.forHostPath(debFile()), "/root/trace-agent.deb")
+                .withFileSystemBind(deb.getParent().toString(), "/mnt/deb", BindMode.READ_ONLY)
+                .withFileSystemBind(out.toString(), "/mnt/out", BindMode.READ_WRITE)
                 .withStartupTimeout(Duration.ofSeconds(60));
         c.start();
-        SystemdContainer s = new SystemdContainer(c);
+        SystemdContainer s = new SystemdContainer(c, out);
+        s.sh("ln -s /mnt/deb/" + deb.getFileName() + " /root/trace-agent.deb");
         String state = s.sh("systemctl is-system-running --wait").trim();
         if (!state.equals("running") && !state.equals("degraded")) {
             throw new IllegalStateException("systemd in the container: " + state);
@@ -69,7 +77,12 @@ final class SystemdContainer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException {
         box.stop();
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }
