@@ -9,6 +9,17 @@ final class ClientCommand {
     private ClientCommand() {
     }
 
+    /** Asks, prints a text answer on stdout; returns the exit status. */
+    static int printText(SocketOption socket, String request) {
+        int[] exit = {0};
+        byte[] answer = ask(socket, request, exit);
+        if (answer != null) {
+            System.out.print(new String(answer, java.nio.charset.StandardCharsets.UTF_8));
+            System.out.flush();
+        }
+        return exit[0];
+    }
+
     /** The answer, or null after printing the one-line reason (exit code in {@code exit[0]}). */
     static byte[] ask(SocketOption socket, String request, int[] exit) {
         try {

@@ -1,6 +1,5 @@
 package org.virtiotrace.agent.cli;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,12 +24,6 @@ public final class RingbufDumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int[] exit = {0};
-        byte[] answer = ClientCommand.ask(socket, "ringbuf-dump " + dir.toAbsolutePath(), exit);
-        if (answer != null) {
-            System.out.print(new String(answer, StandardCharsets.UTF_8));
-            System.out.flush();
-        }
-        return exit[0];
+        return ClientCommand.printText(socket, "ringbuf-dump " + dir.toAbsolutePath());
     }
 }

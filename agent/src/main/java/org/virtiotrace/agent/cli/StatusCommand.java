@@ -1,6 +1,5 @@
 package org.virtiotrace.agent.cli;
 
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,12 +19,6 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int[] exit = {0};
-        byte[] answer = ClientCommand.ask(socket, "status", exit);
-        if (answer != null) {
-            System.out.print(new String(answer, StandardCharsets.UTF_8));
-            System.out.flush();
-        }
-        return exit[0];
+        return ClientCommand.printText(socket, "status");
     }
 }
