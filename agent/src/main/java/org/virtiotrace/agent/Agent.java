@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,10 +22,10 @@ import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.nativeio.NativeException;
 import org.virtiotrace.agent.nativeio.Pipe;
-import org.virtiotrace.agent.notify.ServiceNotifier;
 import org.virtiotrace.agent.monitor.MonitorException;
 import org.virtiotrace.agent.monitor.MonitorServer;
 import org.virtiotrace.agent.monitor.Requests;
+import org.virtiotrace.agent.notify.ServiceNotifier;
 import org.virtiotrace.agent.port.PortOpener;
 import org.virtiotrace.agent.port.PortResolver;
 import org.virtiotrace.agent.pump.CpuPump;
@@ -74,12 +74,19 @@ public final class Agent implements OrderHandler, Requests {
         this.subBufferSize = subBufferSize;
         this.pumps = pumps;
         this.dumpDir = cfg.dumpDir();
-        // the channel and the socket only call back once start() has run their threads
-        this.control = new ControlChannel(nat, ctl, this);
+        // the socket and the channel only call back once start() has run their threads
         try {
             this.monitor = cfg.socket() == null ? null : MonitorServer.bind(cfg.socket(), this);
         } catch (MonitorException e) {
             throw new StartupException(ExitCodes.SOCKET, e.getMessage());
+        }
+        try {
+            this.control = new ControlChannel(nat, ctl, this);
+        } catch (NativeException e) {
+            if (monitor != null) {
+                monitor.close();
+            }
+            throw e;
         }
     }
 
