@@ -15,6 +15,10 @@ import jnr.constants.platform.Errno;
 import org.virtiotrace.agent.control.ControlChannel;
 import org.virtiotrace.agent.control.Order;
 import org.virtiotrace.agent.control.OrderHandler;
+import org.virtiotrace.agent.control.Request;
+import org.virtiotrace.agent.control.RequestWorker;
+import org.virtiotrace.agent.meta.GuestMetadata;
+import org.virtiotrace.agent.meta.MetaAnswers;
 import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.log.RateLimiter;
@@ -56,6 +60,7 @@ public final class Agent implements OrderHandler, Requests {
     private final int subBufferSize;
     private final List<CpuPump> pumps;
     private final ControlChannel control;
+    private final RequestWorker requests;
     private final MonitorServer monitor;
     private final Path dumpDir;
     private final ServiceNotifier notifier;
@@ -67,8 +72,8 @@ public final class Agent implements OrderHandler, Requests {
     private volatile boolean stopping;
     private volatile boolean running; // written by the control thread only; read by status
 
-    private Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, Fd ctl, AgentConfig cfg,
-                  ServiceNotifier notifier) throws StartupException, NativeException {
+    Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, AgentOpener.ControlPort ctl,
+          AgentConfig cfg, CpuList cpus, ServiceNotifier notifier) throws StartupException, NativeException {
         this.notifier = notifier;
         this.tracefs = tracefs;
         this.subBufferSize = subBufferSize;
@@ -81,172 +86,24 @@ public final class Agent implements OrderHandler, Requests {
             throw new StartupException(ExitCodes.SOCKET, e.getMessage());
         }
         try {
-            this.control = new ControlChannel(nat, ctl, this);
+            this.control = new ControlChannel(nat, ctl.fd(), ctl.access(), ctl.replyPath(), this);
         } catch (NativeException e) {
             if (monitor != null) {
                 monitor.close();
             }
             throw e;
         }
+        this.requests = new RequestWorker(new MetaAnswers(new GuestMetadata(tracefs, cpus, subBufferSize)), control);
     }
 
     /** Opens tracefs, every CPU's trace pipe and port, and the control port; or explains why not. */
     public static Agent open(AgentConfig cfg, Native nat) throws StartupException {
-        return open(cfg, nat, ServiceNotifier.none());
+        return AgentOpener.open(cfg, nat, ServiceNotifier.none());
     }
 
     /** The same, telling systemd (through {@code notifier}) when it is ready and what it does. */
     public static Agent open(AgentConfig cfg, Native nat, ServiceNotifier notifier) throws StartupException {
-        Tracefs tracefs;
-        CpuList cpus;
-        int subBuffer;
-        try {
-            tracefs = TracefsLocator.locate(cfg.tracefs(), cfg.instance(), nat);
-            cpus = cfg.cpus() != null ? cfg.cpus() : CpuList.online();
-            subBuffer = tracefs.subBufferSize();
-        } catch (TracefsException e) {
-            throw new StartupException(ExitCodes.TRACEFS, e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            throw new StartupException(ExitCodes.TRACEFS, "cannot read the trace setup: " + e.getMessage());
-        }
-        if (!cfg.toStdout()) {
-            String problem = RingSize.problem(cfg.ringSize(), subBuffer);
-            if (problem != null) {
-                throw new StartupException(ExitCodes.USAGE, "--ring-size: " + problem);
-            }
-        }
-        PortResolver ports = new PortResolver(cfg.portDir());
-        PortOpener opener = new PortOpener(nat, ports);
-        List<CpuPump> pumps = new ArrayList<>();
-        List<AutoCloseable> opened = new ArrayList<>();
-        try {
-            Sink stdout = cfg.toStdout() ? new StdoutSink(nat) : null;
-            boolean pipeWarned = false;
-            for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {
-                Fd trace = openTracePipe(nat, tracefs, cpu);
-                opened.add(trace);
-                String portName = String.format(cfg.portName(), cpu);
-                Sink sink = stdout;
-                PortLookup lookup = null;
-                PageRing ring = null;
-                if (!cfg.toStdout()) {
-                    ring = allocateRing(nat, cfg.ringSize(), subBuffer);
-                    if (!cfg.memoryOnly()) {
-                        lookup = portLookup(nat, opener, portName);
-                        sink = openPort(opener, portName, ring).orElse(null);
-                        if (sink != null) {
-                            opened.add(sink);
-                        }
-                    }
-                }
-                // the pipe must hold at least one whole sub-buffer (they may be up to 1 MiB)
-                Pipe pipe = nat.pipe(Math.max(cfg.pipeSize(), subBuffer));
-                opened.add(pipe);
-                if (pipe.capacity() < subBuffer) {
-                    throw new StartupException(ExitCodes.SOFTWARE, "the kernel granted a " + pipe.capacity()
-                            + "-byte pipe, less than one " + subBuffer + "-byte sub-buffer; raise "
-                            + "/proc/sys/fs/pipe-max-size or lower buffer_subbuf_size_kb");
-                }
-                if (pipe.capacity() < cfg.pipeSize() && !pipeWarned) {
-                    Log.warn("pipe size %d refused, using %d (see /proc/sys/fs/pipe-max-size)", cfg.pipeSize(),
-                            pipe.capacity());
-                    pipeWarned = true;
-                }
-                PumpControl pc = new PumpControl(nat);
-                opened.add(pc);
-                pumps.add(new CpuPump(cpu, nat, tracefs, trace, pipe, sink, ring, lookup, pc, subBuffer,
-                        tracefs.bufferSizePerCpu(cpu), cfg.pageLatencyMs(), cfg.stallTimeoutMs()));
-            }
-            Fd ctl = openControl(nat, ports, cfg.ctlPort());
-            opened.add(ctl);
-            return new Agent(nat, tracefs, subBuffer, pumps, ctl, cfg, notifier);
-        } catch (StartupException e) {
-            closeAll(opened);
-            throw e;
-        } catch (IOException e) {
-            closeAll(opened);
-            throw new StartupException(ExitCodes.SOFTWARE, e.getMessage());
-        }
-    }
-
-    private static PageRing allocateRing(Native nat, long size, int subBuffer) throws StartupException {
-        try {
-            return new PageRing(nat.mapAnonymous((int) size), subBuffer);
-        } catch (NativeException e) {
-            throw new StartupException(ExitCodes.SOFTWARE, e.getMessage() + "; choose a smaller --ring-size");
-        }
-    }
-
-    private static PortLookup portLookup(Native nat, PortOpener opener, String name) {
-        return new PortLookup() {
-            @Override
-            public Optional<Sink> tryOpen() throws NativeException {
-                return opener.open(name).map(fd -> new PortSink(nat, fd));
-            }
-
-            @Override
-            public String expectedPath() {
-                return opener.resolver().expectedPath(name).toString();
-            }
-        };
-    }
-
-    private static Fd openTracePipe(Native nat, Tracefs tracefs, int cpu) throws StartupException {
-        Path p = tracefs.tracePipeRaw(cpu);
-        try {
-            Fd fd = nat.open(p.toString(), Native.Access.READ);
-            try {
-                nat.lockExclusive(fd);
-            } catch (NativeException e) {
-                fd.close();
-                throw new NativeException(p.toString(), "flock", Errno.EBUSY);
-            }
-            return fd;
-        } catch (NativeException e) {
-            if (e.is(Errno.EBUSY)) {
-                throw new StartupException(ExitCodes.BUSY, e.getMessage() + ": another reader (trace-cmd, a second "
-                        + "trace-agent?) holds cpu" + cpu + "'s trace pipe; stop it, or trace a separate --instance");
-            }
-            if (e.is(Errno.ENOENT)) {
-                throw new StartupException(ExitCodes.TRACEFS, e.getMessage() + ": cpu" + cpu
-                        + " has no trace pipe; is it online? choose CPUs with --cpus");
-            }
-            throw new StartupException(ExitCodes.TRACEFS, e.getMessage() + ": the agent must run as root");
-        }
-    }
-
-    /** The port; empty (pages go to memory, one warning) when it does not exist yet. */
-    private static Optional<Sink> openPort(PortOpener opener, String name, PageRing ring) throws StartupException {
-        try {
-            Optional<Fd> fd = opener.open(name);
-            if (fd.isEmpty()) {
-                Log.warn("%s; keeping this CPU's pages in memory (a %d KiB ring) until the port appears",
-                        opener.resolver().missingMessage(name), ring.capacity() >> 10);
-            }
-            return fd.map(f -> new PortSink(opener.nativeCalls(), f));
-        } catch (NativeException e) {
-            throw new StartupException(ExitCodes.PORT, e.getMessage() + "; cannot write the trace port");
-        }
-    }
-
-    private static Fd openControl(Native nat, PortResolver ports, String nameOrPath) throws StartupException {
-        Path path = ports.resolve(nameOrPath).orElseThrow(
-                () -> new StartupException(ExitCodes.PORT, ports.missingMessage(nameOrPath)));
-        try {
-            return nat.open(path.toString(), Native.Access.READ);
-        } catch (NativeException e) {
-            throw new StartupException(ExitCodes.PORT, e.getMessage() + "; cannot read the control port");
-        }
-    }
-
-    private static void closeAll(List<AutoCloseable> opened) {
-        for (int i = opened.size() - 1; i >= 0; i--) {
-            try {
-                opened.get(i).close();
-            } catch (Exception e) {
-                // closing what a failed start opened: nothing to report beyond the failure itself
-            }
-        }
+        return AgentOpener.open(cfg, nat, notifier);
     }
 
     /** Starts the pump threads (paused) and the control thread. */
@@ -336,6 +193,11 @@ public final class Agent implements OrderHandler, Requests {
     }
 
     @Override
+    public void request(Request request) {
+        requests.submit(request);
+    }
+
+    @Override
     public void unknown(String token) {
         switch (unknownOrders.admit()) {
             case 1 -> Log.warn("%s: ignoring \"%s\": not an order (expected 1 or 0)", control.path(), token);
@@ -369,6 +231,7 @@ public final class Agent implements OrderHandler, Requests {
             monitor.close();
         }
         control.stop();
+        requests.close();
         pumps.forEach(p -> p.control().shutdown(deadline));
         long joinUntil = deadline + TimeUnit.MILLISECONDS.toNanos(JOIN_SLACK_MS);
         for (Thread t : threads) {

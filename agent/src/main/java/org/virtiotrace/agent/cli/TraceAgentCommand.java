@@ -24,7 +24,8 @@ import sun.misc.Signal;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = {DemoCommand.class, StatusCommand.class, RingbufReadCommand.class, RingbufDumpCommand.class},
+        subcommands = {DemoCommand.class, StatusCommand.class, RingbufReadCommand.class, RingbufDumpCommand.class,
+            ExportMetaCommand.class},
         header = "Stream this guest's kernel trace (ftrace ring buffers) to the host over virtio-serial.",
         description = {
             "Opens tracefs per_cpu/cpuN/trace_pipe_raw for every CPU and the port trace-path-cpuN "

@@ -29,17 +29,42 @@ public final class ControlChannel implements Runnable, AutoCloseable {
     private final String path;
     private final ControlParser parser;
     private final Fd wake;
+    private final Native.Access access;
+    private final ReplyOutbox outbox;
     private volatile boolean stopping;
     private Fd ctl;
     private boolean reopenFailureReported;
     private String lastReopenError;
 
-    public ControlChannel(Native nat, Fd ctl, OrderHandler handler) throws NativeException {
+    /**
+     * @param ctl       the control port, opened with {@code access}
+     * @param replyPath where replies go when not on {@code ctl} itself (READ_WRITE): a FIFO
+     *                  path, or null when this port cannot answer
+     */
+    public ControlChannel(Native nat, Fd ctl, Native.Access access, String replyPath, OrderHandler handler)
+            throws NativeException {
         this.nat = nat;
         this.ctl = ctl;
+        this.access = access;
         this.path = ctl.path();
         this.parser = new ControlParser(handler);
+        this.outbox = new ReplyOutbox(nat, access == Native.Access.READ_WRITE, replyPath);
         this.wake = nat.eventFd();
+    }
+
+    /** False when the port is read-only (a lone FIFO standing in for it): requests cannot be answered. */
+    public boolean canReply() {
+        return outbox.canReply();
+    }
+
+    /** Sends a reply frame to the host, after any before it. Any thread. */
+    public void post(byte[] frame, Request request) {
+        outbox.post(frame, request);
+        try {
+            nat.signal(wake);
+        } catch (NativeException | IllegalStateException e) {
+            // stopping: the reply is not needed any more
+        }
     }
 
     public String path() {
@@ -76,16 +101,33 @@ public final class ControlChannel implements Runnable, AutoCloseable {
                 continue;
             }
             reopenFailureReported = false;
+            boolean replying = outbox.pending();
+            Fd out = replying ? outbox.target(ctl) : null;
+            replying = out != null;
             int timeout = parser.hasPending() ? QUIET_FLUSH_MS : hostGone ? goneWaitMs : -1;
-            int r = nat.poll(ctl, PollEvents.IN, wake, PollEvents.IN, timeout);
+            if (replying) {
+                timeout = timeout < 0 ? outbox.timeoutMs() : Math.min(timeout, outbox.timeoutMs());
+            }
+            boolean outOnCtl = replying && out == ctl;
+            int r = nat.poll(ctl, PollEvents.IN | (outOnCtl ? PollEvents.OUT : 0), wake, PollEvents.IN,
+                    replying && !outOnCtl ? out : null, PollEvents.OUT, timeout);
             if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
                 nat.clearSignal(wake);
                 continue;
             }
-            if (PollEvents.first(r) == 0) {
-                parser.flush();
-                if (hostGone) {
-                    goneWaitMs = Math.min(goneWaitMs * 2, HOST_GONE_MAX_RETRY_MS);
+            if (replying && PollEvents.has(outOnCtl ? PollEvents.first(r) : PollEvents.third(r),
+                    PollEvents.OUT | PollEvents.ERR | PollEvents.HUP)) {
+                outbox.write(out);
+            }
+            if (replying) {
+                outbox.checkStall(path);
+            }
+            if (!PollEvents.has(PollEvents.first(r), PollEvents.IN | PollEvents.ERR | PollEvents.HUP)) {
+                if (r == 0) { // quiet for the whole timeout
+                    parser.flush();
+                    if (hostGone) {
+                        goneWaitMs = Math.min(goneWaitMs * 2, HOST_GONE_MAX_RETRY_MS);
+                    }
                 }
                 continue;
             }
@@ -138,6 +180,10 @@ public final class ControlChannel implements Runnable, AutoCloseable {
             }
 
             @Override
+            public void request(Request request) {
+            }
+
+            @Override
             public void unknown(String token) {
             }
         });
@@ -148,7 +194,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
 
     private boolean reopen() {
         try {
-            ctl = nat.open(path, Native.Access.READ);
+            ctl = nat.open(path, access);
             return true;
         } catch (NativeException e) {
             lastReopenError = e.getMessage();
@@ -176,6 +222,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
 
     @Override
     public void close() {
+        outbox.close();
         wake.close();
     }
 }

@@ -5,7 +5,8 @@ package org.virtiotrace.agent.control;
  * NUL, space or tab, so "1", "1\n", "1\r\n" and "1\n0\n" in one read all work, and a
  * token split across reads is joined. A token that is a whole order and the prefix of
  * no longer one needs no terminator: a host writing "1" without newline is obeyed at
- * once. Other unterminated text waits for more bytes, or for {@link #flush()}.
+ * once. Other unterminated text waits for more bytes, or for {@link #flush()}. A token
+ * that starts with '?' is a {@link Request}, never an order.
  *
  * <p>Not thread-safe: owned by the control thread.
  */
@@ -68,6 +69,11 @@ public final class ControlParser {
             var order = Order.of(t);
             if (order.isPresent()) {
                 handler.order(order.get());
+                return;
+            }
+            var request = Request.parse(t);
+            if (request.isPresent()) {
+                handler.request(request.get());
                 return;
             }
         }

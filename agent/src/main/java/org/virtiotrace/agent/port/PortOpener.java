@@ -28,7 +28,7 @@ public final class PortOpener {
 
     /** The port, or empty when it does not exist (yet). Other failures are thrown. */
     public Optional<Fd> open(String name) throws NativeException {
-        Optional<Path> path = ports.resolve(name);
+        Optional<Path> path = ports.resolveWritable(name);
         if (path.isEmpty()) {
             return Optional.empty();
         }

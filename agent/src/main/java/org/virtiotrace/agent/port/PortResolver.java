@@ -51,6 +51,26 @@ public final class PortResolver {
         return bySysfsName(nameOrPath);
     }
 
+    /**
+     * {@code NAME.in} or {@code NAME.out} in the port directory: the host's FIFO pair for a
+     * port (QEMU's pipe chardev layout). An agent given such a directory as {@code --port-dir}
+     * plays the guest on the host's own FIFOs: it writes a trace port's {@code .out} and reads
+     * the control port's {@code .in}.
+     */
+    public Path hostEnd(String name, String end) {
+        return expectedPath(name + "." + end);
+    }
+
+    /** A trace port by name, or the {@code .out} end of the host's FIFO pair for it. */
+    public Optional<Path> resolveWritable(String nameOrPath) {
+        Optional<Path> p = resolve(nameOrPath);
+        if (p.isPresent() || nameOrPath.contains("/")) {
+            return p;
+        }
+        Path out = hostEnd(nameOrPath, "out");
+        return Files.exists(out) ? Optional.of(out) : Optional.empty();
+    }
+
     private Optional<Path> bySysfsName(String name) {
         if (!Files.isDirectory(sysfsPorts)) {
             return Optional.empty();

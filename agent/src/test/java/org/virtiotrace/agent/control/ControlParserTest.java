@@ -19,6 +19,11 @@ class ControlParserTest {
         }
 
         @Override
+        public void request(Request request) {
+            seen.add("request:" + request);
+        }
+
+        @Override
         public void unknown(String token) {
             seen.add("unknown:" + token);
         }
@@ -126,5 +131,30 @@ class ControlParserTest {
     void empty_lines_are_ignored() {
         host("\n\n\r\n");
         assertEquals(List.of(), seen);
+    }
+
+    @Test
+    void a_request_is_a_question_mark_token_and_never_an_order() {
+        host("?hello/7\n1\n?meta\n");
+        assertEquals(List.of("request:?hello/7", "START", "request:?meta/0"), seen);
+    }
+
+    @Test
+    void a_request_split_across_reads_is_joined() {
+        host("?upd");
+        host("ate/42\n");
+        assertEquals(List.of("request:?update/42"), seen);
+    }
+
+    @Test
+    void a_malformed_request_is_an_unknown_token() {
+        host("?Hello\n?meta/99999999999\n?/1\n");
+        assertEquals(List.of("unknown:?Hello", "unknown:?meta/99999999999", "unknown:?/1"), seen);
+    }
+
+    @Test
+    void a_request_that_starts_like_an_order_is_still_a_request() {
+        host("?1\n");
+        assertEquals(List.of("unknown:?1"), seen);
     }
 }

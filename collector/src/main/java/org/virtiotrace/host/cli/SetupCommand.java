@@ -1,0 +1,96 @@
+package org.virtiotrace.host.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.posix.HostPosix;
+import org.virtiotrace.host.setup.ChannelConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "setup",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        header = "Make a guest's port FIFOs and print the QEMU options and libvirt XML for them.",
+        description = {
+            "Makes DIR (mode 0700) with a FIFO pair NAME.in/NAME.out (mode 0600, or 0660 with --group) for the "
+                + "control port agent-ctl-path and for each vCPU's port, the layout of QEMU's pipe chardev; then prints "
+                + "the -device/-chardev options and the libvirt <channel> elements to give the guest. With --socket "
+                + "nothing is made (QEMU creates the sockets) and the options are for unix-socket chardevs, "
+                + "read with 'record unix:DIR'. Existing FIFOs are kept.",
+        })
+final class SetupCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "DIR", description = "Directory for the guest's ports, e.g. /var/lib/virtio-trace/vm1.")
+    Path dir;
+
+    @Option(names = "--cpus", required = true, paramLabel = "N", description = "The guest's vCPUs: one port each.")
+    int cpus;
+
+    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = PortLayout.DEFAULT_PORT_FORMAT,
+            description = "CPU N's port name (default: ${DEFAULT-VALUE}; trace-cmd's guests use trace-pipe-cpu%%d).")
+    String portName;
+
+    @Option(names = "--group", paramLabel = "GROUP",
+            description = "Give the FIFOs and DIR to this group, read/write for it (e.g. the group QEMU runs as).")
+    String group;
+
+    @Option(names = "--socket", description = "Print the options for unix-socket chardevs instead (no FIFOs).")
+    boolean socket;
+
+    @Override
+    public Integer call() {
+        if (cpus < 1 || cpus > 8192) {
+            System.err.println("virtio-trace setup: error: --cpus must be 1..8192");
+            return Exit.USAGE;
+        }
+        if (!portName.contains("%d")) {
+            System.err.println("virtio-trace setup: error: --port-name must contain %d (the CPU number)");
+            return Exit.USAGE;
+        }
+        PortLayout ports = new PortLayout(dir.toAbsolutePath(), socket, portName, PortLayout.CTL);
+        try {
+            make(ports);
+        } catch (IOException e) {
+            System.err.println("virtio-trace setup: error: " + e.getMessage());
+            return Exit.OUTPUT;
+        }
+        System.out.print("# QEMU\n" + ChannelConfig.qemu(ports, cpus) + "\n# libvirt (<devices>)\n"
+                + ChannelConfig.libvirt(ports, cpus) + "\n# then: virtio-trace record " + ports.target()
+                + " -o trace.dat\n");
+        return Exit.OK;
+    }
+
+    private void make(PortLayout ports) throws IOException {
+        Path d = ports.dir();
+        Files.createDirectories(d);
+        int gid = group == null ? -1 : HostPosix.groupId(group);
+        HostPosix.chmod(d.toString(), gid < 0 ? 0700 : 0770);
+        if (gid >= 0) {
+            HostPosix.chown(d.toString(), -1, gid);
+        }
+        if (socket) {
+            return;
+        }
+        int made = 0;
+        for (int i = -1; i < cpus; i++) {
+            String name = i < 0 ? PortLayout.CTL : ports.dataName(i);
+            for (String end : new String[] {"in", "out"}) {
+                Path f = d.resolve(name + "." + end);
+                if (!Files.exists(f)) {
+                    HostPosix.mkfifo(f.toString(), gid < 0 ? 0600 : 0660);
+                    made++;
+                }
+                if (gid >= 0) {
+                    HostPosix.chown(f.toString(), -1, gid);
+                    HostPosix.chmod(f.toString(), 0660);
+                }
+            }
+        }
+        System.err.printf("virtio-trace setup: %d FIFOs made in %s (%d already there)%n", made, d,
+                2 * (cpus + 1) - made);
+    }
+}

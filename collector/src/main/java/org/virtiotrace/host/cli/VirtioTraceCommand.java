@@ -1,0 +1,45 @@
+package org.virtiotrace.host.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "virtio-trace",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        usageHelpAutoWidth = true,
+        subcommands = {SetupCommand.class, RecordCommand.class},
+        header = "Record a guest's kernel trace over virtio-serial into a trace.dat (host side of trace-agent).",
+        description = {
+            "The host side of virtio-trace: 'setup' makes the ports' FIFOs and prints the QEMU options or libvirt "
+                + "XML that give a guest its ports; 'record' talks to the trace-agent in the guest over those ports, "
+                + "collects every CPU's ring-buffer pages and writes a trace.dat that trace-cmd and KernelShark open, "
+                + "with the guest's own comm names and kernel symbols.",
+            "",
+            "  virtio-trace setup --cpus 2 /var/lib/virtio-trace/vm1",
+            "  virtio-trace record /var/lib/virtio-trace/vm1 -o vm1.dat",
+            "  trace-cmd report vm1.dat",
+            "",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:done: the trace.dat (and --raw files) hold everything the guest sent",
+            "1:internal error",
+            "2:invalid command line",
+            "3:no guest: the ports are missing, or nothing reads the control port",
+            "4:no agent answered and no --meta was given: raw streams kept, no trace.dat",
+            "5:another virtio-trace records from the same ports",
+            "6:the native layer could not be loaded",
+            "7:the output could not be written (full disk, permissions); no partial file is left",
+            "8:the file is written but incomplete: a CPU's port closed early, or torn pages were refused",
+        })
+public final class VirtioTraceCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is needed: setup or record (see --help)");
+    }
+}

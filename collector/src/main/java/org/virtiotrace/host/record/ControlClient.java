@@ -1,0 +1,95 @@
+package org.virtiotrace.host.record;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.virtiotrace.agent.control.ReplyFrame;
+import org.virtiotrace.agent.control.ReplyScanner;
+import org.virtiotrace.agent.control.Request;
+import org.virtiotrace.host.link.PortLink;
+
+/**
+ * The host's side of agent-ctl-path: orders ({@code 1}, {@code 0}, exactly as the C agent
+ * takes them) and requests ({@code ?name/id}) whose replies are picked out of whatever else
+ * the port carries (docs/control-protocol.md). One thread uses it at a time.
+ */
+final class ControlClient {
+    private static final int WRITE_TIMEOUT_MS = 2000;
+
+    private final PortLink link;
+    private final ReplyScanner scanner = new ReplyScanner();
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(256 << 10);
+    private final byte[] copy = new byte[256 << 10];
+    private long nextId = 1;
+    private String lastProblem;
+
+    ControlClient(PortLink link) {
+        this.link = link;
+    }
+
+    String describe() {
+        return link.describe();
+    }
+
+    /** Reads and drops what an earlier session left unread; returns how many bytes. */
+    long drainStale() throws IOException {
+        long n = 0;
+        while (true) {
+            buf.clear();
+            int r = link.read(buf, 0);
+            if (r <= 0) {
+                return n;
+            }
+            n += r;
+        }
+    }
+
+    void order(String order) throws IOException {
+        link.write(ByteBuffer.wrap((order + "\n").getBytes(StandardCharsets.US_ASCII)), WRITE_TIMEOUT_MS);
+    }
+
+    /**
+     * Asks and waits up to {@code timeoutMs} for the reply with the request's id. Empty when
+     * none came: {@link #lastProblem()} says what was seen instead.
+     */
+    Optional<ReplyFrame> ask(String name, int timeoutMs) throws IOException {
+        Request r = new Request(name, nextId++);
+        link.write(ByteBuffer.wrap(r.wire().getBytes(StandardCharsets.US_ASCII)), WRITE_TIMEOUT_MS);
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        lastProblem = null;
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                String cut = scanner.pendingDescription();
+                lastProblem = cut != null ? cut : scanner.noiseBytes() > 0
+                        ? scanner.noiseBytes() + " bytes that are not a reply" : "nothing";
+                return Optional.empty();
+            }
+            buf.clear();
+            int n = link.read(buf, (int) Math.min(left, 200));
+            if (n < 0) {
+                lastProblem = "end of file: the guest side closed the port";
+                return Optional.empty();
+            }
+            if (n == 0) {
+                continue;
+            }
+            buf.flip().get(copy, 0, n);
+            for (ReplyFrame f : scanner.feed(copy, 0, n)) {
+                if (f.requestId() == r.id()) {
+                    return Optional.of(f);
+                }
+            }
+        }
+    }
+
+    /** What an unanswered {@link #ask} saw instead of its reply. */
+    String lastProblem() {
+        return lastProblem;
+    }
+
+    void close() {
+        link.close();
+    }
+}

@@ -1,0 +1,26 @@
+package org.virtiotrace.host.record;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.virtiotrace.host.link.PortLayout;
+
+/**
+ * What {@code virtio-trace record} was asked to do.
+ *
+ * @param ports           where the guest's ports are
+ * @param output          the trace.dat to write, or null (then --raw must be set)
+ * @param rawDir          also keep cpuN.raw and the metadata files here, or null
+ * @param metaDir         metadata exported by {@code trace-agent export-meta}, for an agent that does not answer
+ * @param duration        stop after this long, or null for SIGINT/SIGTERM
+ * @param answerTimeoutMs how long the agent has to answer the handshake
+ * @param progress        draw the live progress line (stderr is a terminal)
+ */
+public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
+                            int answerTimeoutMs, boolean progress) {
+    /** After the stop order: the ports count as drained once all are quiet this long. */
+    static final int TAIL_QUIET_MS = 500;
+    /** ... or after this long whatever they do. */
+    static final int TAIL_MAX_MS = 10_000;
+    static final int META_TIMEOUT_MS = 60_000;
+    static final int UPDATE_TIMEOUT_MS = 10_000;
+}

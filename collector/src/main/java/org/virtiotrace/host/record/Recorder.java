@@ -1,0 +1,278 @@
+package org.virtiotrace.host.record;
+
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.virtiotrace.agent.control.ReplyFrame;
+import org.virtiotrace.agent.meta.FileSet;
+import org.virtiotrace.agent.meta.GuestMetadata;
+import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.link.PortLayout;
+
+/**
+ * One recording: handshake and metadata over the control port, {@code 1}, every CPU's port
+ * read at full speed, {@code 0} on a signal or at the end of --duration, the tail, what
+ * changed, then the trace.dat. Every failure is one line and an exit status; whatever arrived
+ * is written.
+ */
+public final class Recorder {
+    private final RecordOptions opt;
+    private final Native nat;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private volatile boolean hurry;
+    private final List<String> warnings = new ArrayList<>();
+
+    public Recorder(RecordOptions opt, Native nat) {
+        this.opt = opt;
+        this.nat = nat;
+    }
+
+    /** SIGINT/SIGTERM: the first stops the recording; a second skips the waits that remain. Any thread. */
+    public void interrupt() {
+        if (stopRequested.getCount() == 0) {
+            hurry = true;
+        }
+        stopRequested.countDown();
+    }
+
+    /** Records; returns the summary (the exit status and lines to print). */
+    public Summary run() throws RecordException, IOException, InterruptedException {
+        PortLayout ports = opt.ports();
+        if (!Files.isDirectory(ports.dir()) || !ports.has(PortLayout.CTL)) {
+            throw new RecordException(Exit.NO_GUEST, ports.missing(PortLayout.CTL, ports.cpusPresent().size()));
+        }
+        String[] holder = new String[1];
+        try (SessionLock lock = SessionLock.tryTake(ports.dir(), holder).orElseThrow(() -> new RecordException(
+                Exit.BUSY, ports.dir().resolve(SessionLock.NAME) + ": another virtio-trace (" + holder[0]
+                        + ") records from these ports; two readers would split the pages between them"))) {
+            return record(ports);
+        }
+    }
+
+    private Summary record(PortLayout ports) throws RecordException, IOException, InterruptedException {
+        ControlClient ctl = new ControlClient(ports.open(nat, PortLayout.CTL));
+        List<CpuCollector> collectors = new ArrayList<>();
+        Path spoolDir = null;
+        boolean keepSpool = true;
+        try {
+            long stale = ctl.drainStale();
+            if (stale > 0) {
+                warnings.add(ctl.describe() + ": dropped " + stale + " bytes an earlier session left unread");
+            }
+            Metadata meta = fetchMetadata(ctl, ports);
+            List<Integer> cpus = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
+            if (cpus.isEmpty()) {
+                throw new RecordException(Exit.NO_GUEST, ports.missing(ports.dataName(0), 1));
+            }
+            for (int cpu : cpus) {
+                if (!ports.has(ports.dataName(cpu))) {
+                    throw new RecordException(Exit.NO_GUEST, ports.missing(ports.dataName(cpu), cpus.size()));
+                }
+            }
+            keepSpool = opt.rawDir() != null || !meta.usable();
+            if (opt.rawDir() != null) {
+                spoolDir = opt.rawDir();
+            } else if (!meta.usable()) {
+                // no trace.dat can be made: the raw streams are all there will be, so keep them
+                spoolDir = Path.of(opt.output() == null ? "virtio-trace.raw" : opt.output() + ".raw");
+            } else {
+                spoolDir = Files.createTempDirectory(opt.output().toAbsolutePath().getParent(), ".virtio-trace-");
+            }
+            Files.createDirectories(spoolDir);
+            for (int cpu : cpus) {
+                collectors.add(new CpuCollector(cpu, ports.open(nat, ports.dataName(cpu)),
+                        spoolDir.resolve("cpu" + cpu + ".raw"), meta.pageSize(), meta.order(), meta.longSize()));
+            }
+            long staleData = drainStaleData(collectors);
+            if (staleData > 0) {
+                warnings.add("dropped " + staleData + " bytes of trace data an earlier session left in the ports");
+            }
+            List<Thread> threads = new ArrayList<>();
+            for (CpuCollector c : collectors) {
+                Thread t = new Thread(c, "cpu" + c.cpu);
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+            }
+            Progress progress = new Progress(collectors, opt.progress());
+            ctl.order("1");
+            long started = System.nanoTime();
+            waitForStop(progress, collectors, started);
+            long stoppedAt = System.nanoTime();
+            boolean ordered = sendStop(ctl);
+            if (ordered) {
+                awaitTail(collectors, stoppedAt);
+            }
+            if (meta.answered() && ordered && !hurry) {
+                fetchUpdate(ctl, meta);
+            }
+            for (CpuCollector c : collectors) {
+                c.stop();
+            }
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            progress.finish();
+            return Summary.write(opt, meta, collectors, warnings, stoppedAt - started, spoolDir);
+        } finally {
+            collectors.forEach(CpuCollector::close);
+            ctl.close();
+            if (spoolDir != null && !keepSpool) {
+                deleteTree(spoolDir);
+            }
+        }
+    }
+
+    /** The handshake and the metadata: from the agent, or from --meta, or none (raw streams only). */
+    private Metadata fetchMetadata(ControlClient ctl, PortLayout ports) throws RecordException, IOException {
+        Optional<ReplyFrame> hello;
+        try {
+            hello = ctl.ask("hello", opt.answerTimeoutMs());
+        } catch (IOException e) {
+            throw new RecordException(Exit.NO_GUEST, e.getMessage());
+        }
+        if (hello.isPresent() && !hello.get().isError()) {
+            long t0 = System.nanoTime();
+            ReplyFrame m = ctl.ask("meta", RecordOptions.META_TIMEOUT_MS).orElseThrow(() -> new RecordException(
+                    Exit.NO_METADATA, ctl.describe() + ": the agent answered the handshake but not the metadata "
+                            + "request within " + RecordOptions.META_TIMEOUT_MS / 1000 + " s (" + ctl.lastProblem() + ")"));
+            if (m.isError()) {
+                throw new RecordException(Exit.NO_METADATA, ctl.describe() + ": the agent refused the metadata: "
+                        + m.text());
+            }
+            FileSet set = FileSet.decode(m.payload());
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            return Metadata.of(set, GuestMetadata.parseInfo(hello.get().text()), true, ms);
+        }
+        String why = hello.map(f -> "it answered: " + f.text()).orElse("saw " + ctl.lastProblem());
+        String line = ctl.describe() + ": no answer from the agent within " + opt.answerTimeoutMs() + " ms (" + why
+                + "); the guest may run the C trace-agent, an older agent, or none";
+        if (opt.metaDir() != null) {
+            warnings.add(line + "; using the metadata in " + opt.metaDir());
+            FileSet set = FileSet.readFrom(opt.metaDir());
+            Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElse(""));
+            return Metadata.of(set, info, false, 0);
+        }
+        warnings.add(line + "; recording the raw streams only. For a trace.dat, run 'trace-agent export-meta DIR' "
+                + "in the guest, copy DIR here and pass --meta DIR");
+        return Metadata.none(ports);
+    }
+
+    /** Pages an earlier session left in the ports would start this trace with old events. */
+    private static long drainStaleData(List<CpuCollector> collectors) throws IOException {
+        long n = 0;
+        for (CpuCollector c : collectors) {
+            n += c.dropStale();
+        }
+        return n;
+    }
+
+    private void waitForStop(Progress progress, List<CpuCollector> collectors, long started)
+            throws InterruptedException {
+        long end = opt.duration() == null ? Long.MAX_VALUE : started + opt.duration().toNanos();
+        while (true) {
+            long left = Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(Progress.PERIOD_MS));
+            if (left <= 0 || stopRequested.await(left, TimeUnit.NANOSECONDS)) {
+                return;
+            }
+            progress.draw(System.nanoTime() - started);
+            if (collectors.stream().allMatch(CpuCollector::ended)) {
+                warnings.add("every port closed before the stop: the guest went away");
+                return;
+            }
+        }
+    }
+
+    private boolean sendStop(ControlClient ctl) {
+        try {
+            ctl.order("0");
+            return true;
+        } catch (IOException e) {
+            warnings.add("cannot send the stop order: " + e.getMessage() + "; keeping what arrived");
+            return false;
+        }
+    }
+
+    /** Waits until every port has been quiet for a while after the stop order (or gone). */
+    private void awaitTail(List<CpuCollector> collectors, long stoppedAt) throws InterruptedException {
+        long quiet = TimeUnit.MILLISECONDS.toNanos(RecordOptions.TAIL_QUIET_MS);
+        long max = stoppedAt + TimeUnit.MILLISECONDS.toNanos(RecordOptions.TAIL_MAX_MS);
+        while (!hurry && System.nanoTime() < max) {
+            long now = System.nanoTime();
+            boolean done = collectors.stream().allMatch(c -> c.ended()
+                    || now - Math.max(c.lastByteNanos(), stoppedAt) > quiet);
+            if (done) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        if (!hurry) {
+            warnings.add("the ports were still sending " + RecordOptions.TAIL_MAX_MS / 1000
+                    + " s after the stop order; the file ends there");
+        }
+    }
+
+    private void fetchUpdate(ControlClient ctl, Metadata meta) {
+        try {
+            Optional<ReplyFrame> u = ctl.ask("update", RecordOptions.UPDATE_TIMEOUT_MS);
+            if (u.isPresent() && !u.get().isError()) {
+                meta.files().putAll(FileSet.decode(u.get().payload()));
+            } else {
+                warnings.add(ctl.describe() + ": no final update from the agent (" + u.map(ReplyFrame::text)
+                        .orElse(ctl.lastProblem()) + "); comm names and CPU stats are those from the start");
+            }
+        } catch (IOException e) {
+            warnings.add(ctl.describe() + ": cannot ask for the final update: " + e.getMessage());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** The guest's description as the recording uses it. */
+    record Metadata(FileSet files, Properties info, boolean answered, long fetchMs, List<Integer> cpus,
+                    int pageSize, ByteOrder order, int longSize) {
+        static Metadata of(FileSet files, Properties info, boolean answered, long fetchMs) {
+            List<Integer> cpus = new ArrayList<>();
+            String list = info.getProperty("cpus");
+            if (list != null) {
+                org.virtiotrace.agent.cpu.CpuList.parse(list).stream().forEach(cpus::add);
+            }
+            int page = Integer.parseInt(info.getProperty("subbuf-size", "0"));
+            if (page == 0) {
+                page = files.get("events/header_page").map(b -> org.virtiotrace.host.tracedat.TraceDatHeader
+                        .from(files, info, 1).pageSize()).orElse(4096);
+            }
+            return new Metadata(files, info, answered, fetchMs, cpus, page,
+                    "big".equals(info.getProperty("endian")) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN,
+                    Integer.parseInt(info.getProperty("long-size", "8")));
+        }
+
+        static Metadata none(PortLayout ports) {
+            return new Metadata(new FileSet(), new Properties(), false, 0, List.of(), 4096, ByteOrder.nativeOrder(),
+                    8);
+        }
+
+        boolean usable() {
+            return files.get("events/header_page").isPresent();
+        }
+
+        String text(String name) {
+            return files.get(name).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.virtiotrace.host.tracedat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+/**
+ * Writes trace.dat version 6, the linear layout Debian 12's trace-cmd 3.1.6 and KernelShark
+ * read (docs/trace-dat.md has the layout, section by section). The file appears only whole:
+ * it is written as {@code NAME.part}, synced, then renamed; a failure (a full disk) removes the
+ * part and leaves no file a reader could choke on.
+ */
+public final class TraceDatWriter {
+    static final byte[] MAGIC = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
+    static final int OPTION_DONE = 0;
+    static final int OPTION_DATE = 1;
+    static final int OPTION_CPUSTAT = 2;
+    static final int OPTION_TRACECLOCK = 4;
+    static final int OPTION_UNAME = 5;
+    static final int OPTION_CPUCOUNT = 8;
+
+    private TraceDatWriter() {
+    }
+
+    /**
+     * Writes {@code out} from the header and each CPU's pages ({@code cpuData.get(n)} holds
+     * CPU n's whole pages, or is null for a CPU with none).
+     */
+    public static void write(Path out, TraceDatHeader h, List<Path> cpuData) throws IOException {
+        Path part = out.resolveSibling(out.getFileName() + ".part");
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            Sections s = new Sections(h.order());
+            s.bytes(MAGIC).string("6").u8(h.order() == java.nio.ByteOrder.BIG_ENDIAN ? 1 : 0).u8(h.longSize())
+                    .u32(h.pageSize());
+            s.string("header_page").u64(h.headerPage().length).bytes(h.headerPage());
+            s.string("header_event").u64(h.headerEvent().length).bytes(h.headerEvent());
+            s.u32(h.ftraceFormats().size());
+            h.ftraceFormats().forEach(f -> s.u64(f.length).bytes(f));
+            s.u32(h.systemFormats().size());
+            for (var sys : h.systemFormats().entrySet()) {
+                s.string(sys.getKey()).u32(sys.getValue().size());
+                sys.getValue().forEach(f -> s.u64(f.length).bytes(f));
+            }
+            s.u32(h.kallsyms().length).bytes(h.kallsyms());
+            s.u32(h.printkFormats().length).bytes(h.printkFormats());
+            s.u64(h.savedCmdlines().length).bytes(h.savedCmdlines());
+            s.u32(h.cpuCount());
+            writeOptions(s, h);
+            s.string("flyrecord");
+            long offsetsAt = s.size();
+            for (int cpu = 0; cpu < h.cpuCount(); cpu++) {
+                s.u64(0).u64(0); // filled in below, once the data's places are known
+            }
+            if (h.traceClock() != null) {
+                byte[] clock = (h.traceClock() + "\n").getBytes(StandardCharsets.US_ASCII);
+                s.u64(clock.length).bytes(clock);
+            }
+            long at = align(s.size(), h.pageSize());
+            ByteBuffer head = s.buffer((int) (at - s.size()));
+            for (int cpu = 0; cpu < h.cpuCount(); cpu++) {
+                Path data = cpu < cpuData.size() ? cpuData.get(cpu) : null;
+                long size = data == null ? 0 : Files.size(data);
+                if (size % h.pageSize() != 0) {
+                    throw new IOException(data + ": " + size + " bytes is not a whole number of "
+                            + h.pageSize() + "-byte pages");
+                }
+                head.putLong((int) offsetsAt + cpu * 16, at).putLong((int) offsetsAt + cpu * 16 + 8, size);
+                at += size;
+            }
+            while (head.hasRemaining()) {
+                ch.write(head);
+            }
+            for (int cpu = 0; cpu < h.cpuCount(); cpu++) {
+                Path data = cpu < cpuData.size() ? cpuData.get(cpu) : null;
+                if (data != null) {
+                    copy(data, ch);
+                }
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part);
+            throw e;
+        }
+        Files.move(part, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeOptions(Sections s, TraceDatHeader h) {
+        s.string("options  ");
+        s.u16(OPTION_CPUCOUNT).u32(4).u32(h.cpuCount());
+        if (h.traceClock() != null) {
+            s.u16(OPTION_TRACECLOCK).u32(0); // the clock text follows the CPU offsets
+        }
+        if (h.uname() != null) {
+            byte[] u = (h.uname() + "\0").getBytes(StandardCharsets.UTF_8);
+            s.u16(OPTION_UNAME).u32(u.length).bytes(u);
+        }
+        if (h.date() != null) {
+            byte[] d = (h.date() + "\0").getBytes(StandardCharsets.US_ASCII);
+            s.u16(OPTION_DATE).u32(d.length).bytes(d);
+        }
+        for (var e : h.cpuStats().entrySet()) {
+            byte[] st = ("CPU: " + e.getKey() + "\n" + e.getValue() + "\0").getBytes(StandardCharsets.UTF_8);
+            s.u16(OPTION_CPUSTAT).u32(st.length).bytes(st);
+        }
+        s.u16(OPTION_DONE);
+    }
+
+    private static void copy(Path from, FileChannel to) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
+            long size = in.size();
+            long done = 0;
+            while (done < size) {
+                long n = in.transferTo(done, size - done, to);
+                if (n <= 0) {
+                    throw new IOException(from + ": copied " + done + " of " + size + " bytes");
+                }
+                done += n;
+            }
+        }
+    }
+
+    static long align(long n, int to) {
+        return (n + to - 1) / to * to;
+    }
+}

@@ -1,0 +1,116 @@
+package org.virtiotrace.host.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.testing.HostRig;
+import org.virtiotrace.host.testing.Proc;
+import org.virtiotrace.host.testing.TraceCmd;
+
+/**
+ * virtio-trace record against the agent on this machine: the real tracefs (a private
+ * instance), the FIFO pairs QEMU's pipe chardev would use, both programs as processes.
+ */
+class RecordTest {
+    private HostRig rig;
+    private final AtomicBoolean loading = new AtomicBoolean(true);
+
+    @BeforeEach
+    void rig() throws Exception {
+        rig = HostRig.create();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        loading.set(false);
+        rig.close();
+    }
+
+    @Test
+    void record_writes_a_trace_dat_with_every_event_the_kernel_handed_out() throws Exception {
+        rig.startAgent();
+        rig.load(loading::get);
+        Path dat = rig.work.resolve("vm.dat");
+        Proc rec = rig.record("-o", dat.toString(), "--duration", "2", "--raw", rig.work.resolve("raw").toString());
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        loading.set(false);
+        TraceCmd.Run r = TraceCmd.report(dat);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(rig.readEvents(), r.events().size(), "events decoded vs the kernel's read events");
+        assertTrue(r.out().stream().anyMatch(l -> l.contains("vt-load ")), "markers decoded");
+        assertTrue(Files.size(rig.work.resolve("raw/kallsyms")) > 0, "--raw keeps the metadata");
+        assertTrue(Files.exists(rig.work.resolve("raw/cpu0.raw")), "--raw keeps the streams");
+        assertTrue(rec.stderr().contains("metadata in"), rec.stderr());
+    }
+
+    @Test
+    void missing_ports_are_named_with_the_command_that_makes_them() throws Exception {
+        Proc rec = rig.track(Proc.virtioTrace("record", rig.work.resolve("nothing-here").toString(), "-o",
+                rig.work.resolve("x.dat").toString()));
+        assertEquals(Exit.NO_GUEST, rec.waitFor(Duration.ofSeconds(30)));
+        assertTrue(rec.stderr().contains("agent-ctl-path.out: No such file or directory [ENOENT]")
+                && rec.stderr().contains("virtio-trace setup --cpus"), rec.stderr());
+        assertEquals(1, rec.stderr().lines().count(), rec.stderr());
+    }
+
+    @Test
+    void ports_with_no_guest_behind_them_are_named() throws Exception {
+        Proc rec = rig.record("-o", rig.work.resolve("x.dat").toString());
+        assertEquals(Exit.NO_GUEST, rec.waitFor(Duration.ofSeconds(30)));
+        assertTrue(rec.stderr().contains("agent-ctl-path.in") && rec.stderr().contains("is the guest running?"),
+                rec.stderr());
+        assertTrue(Files.notExists(rig.work.resolve("x.dat")));
+    }
+
+    @Test
+    void a_second_collector_on_the_same_ports_is_refused() throws Exception {
+        rig.startAgent();
+        Proc first = rig.record("-o", rig.work.resolve("a.dat").toString(), "--duration", "4");
+        Thread.sleep(1500);
+        Proc second = rig.record("-o", rig.work.resolve("b.dat").toString(), "--duration", "1");
+        assertEquals(Exit.BUSY, second.waitFor(Duration.ofSeconds(30)), second.stderr());
+        assertTrue(second.stderr().contains("another virtio-trace (pid"), second.stderr());
+        assertEquals(Exit.OK, first.waitFor(Duration.ofSeconds(60)), first.stderr());
+    }
+
+    @Test
+    void the_agent_killed_midway_still_gives_a_file_trace_cmd_reads() throws Exception {
+        Proc agent = rig.startAgent();
+        rig.load(loading::get);
+        Path dat = rig.work.resolve("vm.dat");
+        Proc rec = rig.record("-o", dat.toString(), "--duration", "4");
+        Thread.sleep(2000);
+        agent.signal("KILL");
+        assertEquals(Exit.INCOMPLETE, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        assertTrue(rec.stderr().contains("ended early"), rec.stderr());
+        TraceCmd.Run r = TraceCmd.report(dat);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.events().size() > 0, "the pages that arrived are there");
+    }
+
+    @Test
+    void ctrl_c_stops_the_recording_and_a_second_one_exits_at_once() throws Exception {
+        rig.startAgent();
+        rig.load(loading::get);
+        Path dat = rig.work.resolve("vm.dat");
+        Proc rec = rig.record("-o", dat.toString());
+        Thread.sleep(2500);
+        rec.signal("INT");
+        rec.signal("INT");
+        long t0 = System.nanoTime();
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(30)), rec.stderr());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 2000, "exited " + ms + " ms after the second Ctrl-C");
+        TraceCmd.Run r = TraceCmd.report(dat);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.events().size() > 0);
+    }
+}
