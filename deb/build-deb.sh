@@ -11,6 +11,10 @@
 #                                    the agent; its AppCDS archive (trace-agent.jsa) is made by
 #                                    postinst with this runtime, where the jar is installed
 #   /usr/lib/trace-agent/trace-agent the launcher (tuned JVM flags); /usr/bin/trace-agent links it
+#   /usr/lib/trace-agent/virtio-trace.jar, virtio-trace
+#                                    the host-side command and its launcher (/usr/bin/virtio-trace):
+#                                    one package serves guests and hosts; it adds java.management
+#                                    to the runtime (jnr-posix), which the agent never loads
 #   /lib/systemd/system/trace-agent.service, /lib/udev/rules.d/60-trace-agent.rules,
 #   /etc/default/trace-agent         from systemd/
 #   /usr/share/man/man1/*.1.gz       picocli's generator, then asciidoctor
@@ -22,7 +26,8 @@ arch=$(dpkg --print-architecture)
 stage=$target/stage
 lib=$stage/usr/lib/trace-agent
 jar=$root/agent/target/trace-agent.jar
-modules=java.base,java.logging,jdk.net,jdk.unsupported
+host_jar=$root/collector/target/virtio-trace.jar
+modules=java.base,java.logging,java.management,jdk.net,jdk.unsupported
 java_home=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
 
 rm -rf "$stage"
@@ -30,9 +35,11 @@ mkdir -p "$lib" "$stage/usr/bin" "$stage/lib/systemd/system" "$stage/lib/udev/ru
   "$stage/etc/default" "$stage/usr/share/man/man1" "$stage/usr/share/doc/trace-agent" "$stage/DEBIAN"
 
 # jdeps must agree with the list: a module the agent starts to use is caught here, not in a guest
-needed=$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps "$jar")
-for m in ${needed//,/ }; do
-  case ",$modules," in *",$m,"*) ;; *) echo "build-deb.sh: the agent now needs module $m: add it to modules=" >&2; exit 1;; esac
+for j in "$jar" "$host_jar"; do
+  needed=$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps "$j")
+  for m in ${needed//,/ }; do
+    case ",$modules," in *",$m,"*) ;; *) echo "build-deb.sh: ${j##*/} now needs module $m: add it to modules=" >&2; exit 1;; esac
+  done
 done
 
 "$java_home/bin/jlink" --add-modules "$modules" --output "$lib/runtime" --strip-debug --no-header-files \
@@ -40,6 +47,9 @@ done
 install -m 0644 "$jar" "$lib/trace-agent.jar"
 install -m 0755 "$root/agent/src/main/launcher/trace-agent" "$lib/trace-agent"
 ln -s ../lib/trace-agent/trace-agent "$stage/usr/bin/trace-agent"
+install -m 0644 "$host_jar" "$lib/virtio-trace.jar"
+install -m 0755 "$root/collector/src/main/launcher/virtio-trace" "$lib/virtio-trace"
+ln -s ../lib/trace-agent/virtio-trace "$stage/usr/bin/virtio-trace"
 
 # The AppCDS archive is made on the installed system by postinst: JDK 17 accepts a dynamic
 # archive only with the class path it was made with (/usr/lib/trace-agent/trace-agent.jar, and

@@ -140,9 +140,23 @@ class ServiceUnderSystemdTest {
                 "/usr/share/man/man1/trace-agent.1.gz", "/etc/default/trace-agent", "/usr/bin/trace-agent")) {
             assertTrue(files.contains(f), f + " not in the package:\n" + files);
         }
-        assertTrue(sys.sh("/usr/lib/trace-agent/runtime/bin/java --list-modules").lines().count() <= 4);
+        assertTrue(sys.sh("/usr/lib/trace-agent/runtime/bin/java --list-modules").lines().count() <= 5);
         assertTrue(sys.sh("trace-agent --version").startsWith("trace-agent (virtio-trace-agent) "));
         assertTrue(sys.sh("systemctl is-enabled trace-agent").trim().matches("enabled|static|linked"));
         assertEquals(0, sys.exec("zcat /usr/share/man/man1/trace-agent.1.gz | grep -q 'ringbuf.*read'").getExitCode());
+    }
+
+    @Test
+    void the_same_package_installs_the_host_command_and_it_runs_on_the_packaged_runtime() throws Exception {
+        String files = sys.sh("dpkg -L trace-agent");
+        for (String f : List.of("/usr/bin/virtio-trace", "/usr/lib/trace-agent/virtio-trace.jar",
+                "/usr/share/man/man1/virtio-trace.1.gz", "/usr/share/man/man1/virtio-trace-record.1.gz")) {
+            assertTrue(files.contains(f), f + " not in the package:\n" + files);
+        }
+        assertTrue(sys.sh("virtio-trace --version").startsWith("virtio-trace (virtio-trace-agent) "));
+        String out = sys.sh("virtio-trace setup --cpus 2 /tmp/vm1 && stat -c '%F %a' /tmp/vm1/agent-ctl-path.in");
+        assertTrue(out.contains("-chardev pipe,id=vt1,path=/tmp/vm1/agent-ctl-path") && out.contains("fifo 600"), out);
+        assertEquals(3, sys.exec("virtio-trace record /tmp/nothing -o /tmp/x.dat").getExitCode(),
+                "no ports: exit 3");
     }
 }

@@ -1,13 +1,12 @@
 package org.virtiotrace.host.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.link.PortLayout;
-import org.virtiotrace.host.posix.HostPosix;
 import org.virtiotrace.host.setup.ChannelConfig;
+import org.virtiotrace.host.setup.PortFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,7 +52,11 @@ final class SetupCommand implements Callable<Integer> {
         }
         PortLayout ports = new PortLayout(dir.toAbsolutePath(), socket, portName, PortLayout.CTL);
         try {
-            make(ports);
+            int made = PortFiles.make(ports, cpus, group);
+            if (!socket) {
+                System.err.printf("virtio-trace setup: %d FIFOs made in %s (%d already there)%n", made, ports.dir(),
+                        2 * (cpus + 1) - made);
+            }
         } catch (IOException e) {
             System.err.println("virtio-trace setup: error: " + e.getMessage());
             return Exit.OUTPUT;
@@ -62,35 +65,5 @@ final class SetupCommand implements Callable<Integer> {
                 + ChannelConfig.libvirt(ports, cpus) + "\n# then: virtio-trace record " + ports.target()
                 + " -o trace.dat\n");
         return Exit.OK;
-    }
-
-    private void make(PortLayout ports) throws IOException {
-        Path d = ports.dir();
-        Files.createDirectories(d);
-        int gid = group == null ? -1 : HostPosix.groupId(group);
-        HostPosix.chmod(d.toString(), gid < 0 ? 0700 : 0770);
-        if (gid >= 0) {
-            HostPosix.chown(d.toString(), -1, gid);
-        }
-        if (socket) {
-            return;
-        }
-        int made = 0;
-        for (int i = -1; i < cpus; i++) {
-            String name = i < 0 ? PortLayout.CTL : ports.dataName(i);
-            for (String end : new String[] {"in", "out"}) {
-                Path f = d.resolve(name + "." + end);
-                if (!Files.exists(f)) {
-                    HostPosix.mkfifo(f.toString(), gid < 0 ? 0600 : 0660);
-                    made++;
-                }
-                if (gid >= 0) {
-                    HostPosix.chown(f.toString(), -1, gid);
-                    HostPosix.chmod(f.toString(), 0660);
-                }
-            }
-        }
-        System.err.printf("virtio-trace setup: %d FIFOs made in %s (%d already there)%n", made, d,
-                2 * (cpus + 1) - made);
     }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
-        subcommands = {SetupCommand.class, RecordCommand.class},
+        subcommands = {SetupCommand.class, RecordCommand.class, DemoCommand.class},
         header = "Record a guest's kernel trace over virtio-serial into a trace.dat (host side of trace-agent).",
         description = {
             "The host side of virtio-trace: 'setup' makes the ports' FIFOs and prints the QEMU options or libvirt "

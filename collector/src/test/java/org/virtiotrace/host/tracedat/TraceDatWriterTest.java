@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
@@ -20,10 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.meta.FileSet;
 import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.tracefs.TraceInstance;
 import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.host.testing.InstancePages;
 import org.virtiotrace.host.testing.TraceCmd;
 
 /**
@@ -50,31 +46,8 @@ class TraceDatWriterTest {
         instance.close();
     }
 
-    /** Drains each CPU's trace_pipe_raw into cpuN.raw (whole pages, the partial one last). */
     private List<Path> drain() throws IOException {
-        instance.write("tracing_on", "0");
-        Native nat = Native.get();
-        int page = instance.tracefs().subBufferSize();
-        List<Path> files = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocateDirect(page);
-        byte[] copy = new byte[page];
-        for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {
-            Path f = tmp.resolve("cpu" + cpu + ".raw");
-            try (Fd fd = nat.open(instance.tracefs().tracePipeRaw(cpu).toString(), Native.Access.READ);
-                 OutputStream out = Files.newOutputStream(f)) {
-                while (true) {
-                    buf.clear();
-                    int n = nat.read(fd, buf);
-                    if (n <= 0) {
-                        break;
-                    }
-                    buf.flip().get(copy, 0, n);
-                    out.write(copy, 0, n);
-                }
-            }
-            files.add(f);
-        }
-        return files;
+        return InstancePages.drain(instance, cpus, tmp);
     }
 
     private Path writeDat(List<Path> pages) throws IOException {

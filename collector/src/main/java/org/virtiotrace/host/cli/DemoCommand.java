@@ -1,0 +1,157 @@
+package org.virtiotrace.host.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.virtiotrace.agent.Agent;
+import org.virtiotrace.agent.AgentConfig;
+import org.virtiotrace.agent.StartupException;
+import org.virtiotrace.agent.cpu.CpuList;
+import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.ring.RingSize;
+import org.virtiotrace.agent.tracefs.TraceInstance;
+import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.record.RecordException;
+import org.virtiotrace.host.record.RecordOptions;
+import org.virtiotrace.host.record.Recorder;
+import org.virtiotrace.host.record.Summary;
+import org.virtiotrace.host.setup.PortFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole product on one machine without virtio ports: the port FIFOs as setup makes them,
+ * the agent playing the guest on them (a private trace instance), the collector as the host,
+ * a trace.dat at the end, checked against the kernel's counters and decoded.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        header = "Show the whole product on this machine: agent, ports, collector, trace.dat.",
+        description = {
+            "Makes a guest's port FIFOs in a temporary directory, runs the agent on them against a private trace "
+                + "instance of this machine's tracefs (as it would run in a guest), records with 'record' as the host "
+                + "would, and checks the trace.dat: every event the kernel handed out is in it, decoded by trace-cmd "
+                + "(or by virtio-trace's own page reader when trace-cmd is not installed). Needs root (tracefs).",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:every event arrived and decodes", "1:something was lost or does not decode",
+            "3:tracefs unusable", "6:native layer unavailable"})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "3", description = "How long to record (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Keep the trace.dat here (default: removed).")
+    Path output;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Native.isAvailable()) {
+            System.err.println("virtio-trace demo: error: the native layer cannot load: " + Native.unavailabilityCause());
+            return Exit.NATIVE;
+        }
+        Path mount;
+        try {
+            mount = TracefsLocator.locate(null, null, Native.get()).mount();
+        } catch (Exception e) {
+            System.err.println("virtio-trace demo: error: " + e.getMessage());
+            return 3;
+        }
+        Path work = Files.createTempDirectory("virtio-trace-demo");
+        try (TraceInstance inst = TraceInstance.create(mount, "virtio-trace-demo-" + ProcessHandle.current().pid())) {
+            inst.bufferSizeKb(2048);
+            for (String e : List.of("sched/sched_switch", "sched/sched_wakeup", "timer/hrtimer_start", "irq")) {
+                inst.enableEvents(e);
+            }
+            return run(inst, work);
+        } finally {
+            try (var s = Files.walk(work)) {
+                for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private int run(TraceInstance inst, Path work) throws Exception {
+        CpuList cpus = CpuList.online();
+        PortLayout ports = PortLayout.parse(work.resolve("vm").toString(), PortLayout.DEFAULT_PORT_FORMAT);
+        PortFiles.make(ports, cpus.stream().max().orElse(0) + 1, null);
+        out.printf("demo: ports made as 'virtio-trace setup --cpus %d %s' makes them%n", cpus.size(), ports.dir());
+        AgentConfig cfg = new AgentConfig(false, 1 << 20, inst.tracefs().mount(), inst.name(), cpus, ports.dir(),
+                PortLayout.DEFAULT_PORT_FORMAT, PortLayout.CTL, AgentConfig.DEFAULT_PAGE_LATENCY_MS, false,
+                RingSize.DEFAULT, AgentConfig.DEFAULT_STALL_TIMEOUT_MS, null, AgentConfig.DEFAULT_DUMP_DIR);
+        Agent agent;
+        try {
+            agent = Agent.open(cfg, Native.get());
+        } catch (StartupException e) {
+            System.err.println("virtio-trace demo: error: " + e.getMessage());
+            return e.exitCode();
+        }
+        agent.start();
+        out.printf("demo: the agent plays the guest on them, tracing %s (sched, timer, irq events)%n", inst.dir());
+        Path dat = output != null ? output : work.resolve("demo.dat");
+        Path raw = work.resolve("raw");
+        AtomicBoolean loading = new AtomicBoolean(true);
+        Thread load = markers(inst, loading);
+        out.printf("demo: virtio-trace record %s -o %s --duration %d%n", ports.dir(), dat, seconds);
+        Summary summary;
+        try {
+            summary = new Recorder(new RecordOptions(ports, dat, raw, null, Duration.ofSeconds(seconds), 5000, false),
+                    Native.get()).run();
+        } catch (RecordException e) {
+            System.err.println("virtio-trace demo: error: " + e.getMessage());
+            return Exit.SOFTWARE;
+        } finally {
+            loading.set(false);
+            load.join();
+            agent.requestShutdown();
+            agent.awaitAndStop();
+        }
+        summary.lines().forEach(l -> out.println("  " + l));
+        long kernelRead = 0;
+        for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {
+            kernelRead += inst.stats(cpu).readEvents();
+        }
+        Decoded d = DemoDecoding.decode(dat, raw, cpus);
+        out.printf("demo: %s decodes %d events of %s; the kernel handed out %d%n", d.reader(), d.count(), dat,
+                kernelRead);
+        d.sample().forEach(l -> out.println("  " + l));
+        boolean ok = summary.exit() == Exit.OK && d.count() == kernelRead;
+        out.println(ok ? "demo: OK - every event the kernel handed out is in the trace.dat, decoded"
+                : "demo: FAILED - see above");
+        return ok ? Exit.OK : Exit.SOFTWARE;
+    }
+
+    /** What a reader made of the file: how many events, and a few of them. */
+    record Decoded(String reader, long count, List<String> sample) {
+    }
+
+    private static Thread markers(TraceInstance inst, AtomicBoolean loading) {
+        Thread t = new Thread(() -> {
+            int i = 0;
+            while (loading.get()) {
+                try {
+                    inst.mark("virtio-trace demo tick " + i++);
+                    Thread.sleep(10);
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
+            }
+        }, "demo-load");
+        t.start();
+        return t;
+    }
+
+    static List<String> first(List<String> lines, int n) {
+        return new ArrayList<>(lines.subList(0, Math.min(n, lines.size())));
+    }
+}
