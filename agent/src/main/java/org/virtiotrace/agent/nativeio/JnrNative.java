@@ -49,6 +49,16 @@ final class JnrNative implements Native {
     }
 
     @Override
+    public int setPipeSize(Fd fd, int sizeBytes) throws NativeException {
+        libc.fcntl(fd.number(), F_SETPIPE_SZ, sizeBytes); // refused sizes leave the old one: read it back
+        int granted = libc.fcntl(fd.number(), F_GETPIPE_SZ, 0);
+        if (granted < 0) {
+            throw NativeException.of(fd.path(), "fcntl(F_GETPIPE_SZ)", errno());
+        }
+        return granted;
+    }
+
+    @Override
     public Pipe pipe(int sizeBytes) throws NativeException {
         int[] fds = new int[2];
         if (libc.pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {

@@ -37,6 +37,13 @@ public interface Native {
     /** A pipe whose capacity is set to {@code sizeBytes} (or what the kernel allowed). */
     Pipe pipe(int sizeBytes) throws NativeException;
 
+    /**
+     * Asks for a FIFO's (or pipe's) buffer to hold {@code sizeBytes}; returns what the kernel
+     * granted (it may keep less: /proc/sys/fs/pipe-max-size). A reader of a busy FIFO wakes
+     * once per buffer's worth instead of once per 64 KiB.
+     */
+    int setPipeSize(Fd fd, int sizeBytes) throws NativeException;
+
     /** A non-blocking eventfd used to wake a thread out of {@link #poll}. */
     Fd eventFd() throws NativeException;
 

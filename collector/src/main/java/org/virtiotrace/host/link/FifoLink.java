@@ -16,11 +16,14 @@ import org.virtiotrace.agent.nativeio.PollEvents;
  * always reach a reader.
  */
 public final class FifoLink implements PortLink {
+    static final int DATA_PIPE_BYTES = 1 << 20;
+
     private final Native nat;
     private final Fd in;
     private final String writePath;
     private final Fd wake;
     private Fd out;
+    private boolean drained;
 
     private FifoLink(Native nat, Fd in, String writePath) throws NativeException {
         this.nat = nat;
@@ -39,6 +42,11 @@ public final class FifoLink implements PortLink {
     public static FifoLink open(Native nat, Path base, boolean holdWriteEnd) throws NativeException {
         Fd in = nat.open(base + ".out", holdWriteEnd ? Native.Access.READ_WRITE : Native.Access.READ);
         try {
+            if (!holdWriteEnd) {
+                // a data port: 1 MiB of FIFO (64 KiB by default) lets both ends move more per
+                // wake-up; best effort, the kernel may grant less (pipe-max-size)
+                nat.setPipeSize(in, DATA_PIPE_BYTES);
+            }
             return new FifoLink(nat, in, base + ".in");
         } catch (NativeException e) {
             in.close();
@@ -53,13 +61,18 @@ public final class FifoLink implements PortLink {
 
     @Override
     public int read(ByteBuffer dst, int timeoutMs) throws IOException {
-        int n = nat.read(in, dst);
-        if (n > 0) {
-            return n;
+        if (!drained) {
+            int n = nat.read(in, dst);
+            if (n > 0) {
+                // a read that did not fill the buffer emptied the FIFO: wait before the next
+                drained = dst.hasRemaining();
+                return n;
+            }
+            if (n == 0) {
+                return -1; // no writer any more: QEMU (or the stand-in agent) has gone
+            }
         }
-        if (n == 0) {
-            return -1; // no writer any more: QEMU (or the stand-in agent) has gone
-        }
+        drained = false;
         int r = nat.poll(in, PollEvents.IN, wake, PollEvents.IN, timeoutMs);
         if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
             nat.clearSignal(wake);
@@ -67,7 +80,8 @@ public final class FifoLink implements PortLink {
         if (!PollEvents.has(PollEvents.first(r), PollEvents.IN | PollEvents.HUP | PollEvents.ERR)) {
             return 0;
         }
-        n = nat.read(in, dst);
+        int n = nat.read(in, dst);
+        drained = n > 0 && dst.hasRemaining();
         return n == Native.WOULD_BLOCK ? 0 : n == 0 ? -1 : n;
     }
 

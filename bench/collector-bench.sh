@@ -1,0 +1,99 @@
+#!/bin/bash
+# Host CPU per MB of `virtio-trace record` against `cat` reading the same FIFOs, under the
+# heavy load of the shared yardstick (every kernel event, for 60k syscalls/s per CPU), with
+# the agent on this machine playing the guest on the FIFO pairs `virtio-trace setup` makes.
+#
+#   bench/collector-bench.sh [PAIRS] [SECONDS]      (default 3 pairs of 10 s; cat, then record)
+#
+# For each reader it prints MB received, its CPU (utime+stime from /proc/PID/stat) between the
+# agent's start and stop orders (the steady state: JVM start, the metadata fetch and the
+# trace.dat write are reported apart), ms of CPU per MB, and the events the kernel overwrote
+# (per_cpu stats "overrun" between the orders: lost before anyone could read them). Needs root, tracefs, perl, awk and
+# a build (mvn -DskipTests package). Leaves nothing behind: a private trace instance, FIFOs in
+# a temporary directory.
+set -euo pipefail
+pairs=${1:-3}
+secs=${2:-10}
+here=$(cd "$(dirname "$0")/.." && pwd)
+agent=$here/agent/target/trace-agent
+vt=$here/collector/target/virtio-trace
+T=/sys/kernel/tracing
+inst=$T/instances/vt-collector-bench-$$
+work=$(mktemp -d)
+ncpu=$(nproc)
+gens=()
+cleanup() {
+  for p in "${gens[@]}"; do kill "$p" 2>/dev/null || true; done
+  pkill -f -- "--port-dir $work/vm" 2>/dev/null || true
+  sleep 0.3
+  [ -d "$inst" ] && { echo 0 > "$inst/tracing_on"; echo 0 > "$inst/events/enable"; rmdir "$inst" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir "$inst"
+"$vt" setup --cpus "$ncpu" "$work/vm" >/dev/null 2>&1
+# the load: per CPU, a pinned perl making ~60k getppid() a second; every event, for them only
+for ((c = 0; c < ncpu; c++)); do
+  taskset -c "$c" perl -e 'while (1) { getppid() for 1..600; select(undef, undef, undef, 0.01) }' &
+  gens+=($!)
+done
+echo "${gens[*]}" | tr ' ' '\n' > "$inst/set_event_pid"
+echo 1 > "$inst/events/enable"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+overrun() { cat "$inst"/per_cpu/cpu*/stats | awk '/^overrun/ {s += $2} END {print s}'; }
+hz=$(getconf CLK_TCK)
+
+# run_one cat|record: the agent on fresh FIFOs, the reader, 1 ... SECONDS ... 0
+run_one() {
+  local mode=$1 log=$work/agent.log out=$work/out
+  rm -rf "$out"; mkdir -p "$out"
+  # the kernel's buffer starts empty and fills only once the reader is there
+  echo 0 > "$inst/tracing_on"; echo > "$inst/trace"
+  "$agent" --port-dir "$work/vm" --instance "${inst##*/}" --no-socket -v > "$log" 2>&1 &
+  local apid=$!
+  until grep -q "ready:" "$log"; do sleep 0.05; done
+  local o0; o0=$(overrun)
+  local rpid t0 t1 mb o1
+  if [ "$mode" = cat ]; then
+    for ((c = 0; c < ncpu; c++)); do cat "$work/vm/trace-path-cpu$c.out" > "$out/cpu$c.raw" & done
+    sleep 0.5
+    local cats; cats=$(pgrep -f "^cat $work/vm/" | tr '\n' ' ')
+    echo 1 > "$inst/tracing_on"
+    echo 1 > "$work/vm/agent-ctl-path.in"
+    until grep -q "start order" "$log"; do sleep 0.01; done
+    t0=0; for p in $cats; do t0=$((t0 + $(cpu_ticks "$p"))); done
+    sleep "$secs"
+    t1=0; for p in $cats; do t1=$((t1 + $(cpu_ticks "$p"))); done
+    o1=$(overrun)
+    echo 0 > "$work/vm/agent-ctl-path.in"
+    sleep 1
+    kill $cats 2>/dev/null || true
+    mb=$(du -cb "$out"/cpu*.raw | awk 'END {printf "%.1f", $1 / 1e6}')
+  else
+    "$vt" record "$work/vm" -o "$out/t.dat" --duration "$secs" --no-progress 2> "$out/rec.log" &
+    rpid=$!
+    until grep -q "answered ?meta" "$log"; do sleep 0.01; done
+    echo 1 > "$inst/tracing_on"
+    until grep -q "start order" "$log"; do sleep 0.01; done
+    t0=$(cpu_ticks "$rpid")
+    until grep -q "stop order" "$log"; do sleep 0.01; done
+    t1=$(cpu_ticks "$rpid")
+    o1=$(overrun)
+    wait "$rpid" || true
+    mb=$(sed -n 's/.*CPUs, [0-9]* pages (\([0-9.]*\) MB).*/\1/p' "$out/rec.log")
+    echo "#   $(grep -o 'metadata in [0-9]* ms' "$out/rec.log"), $(grep -o 'wrote .* in [0-9]* ms' "$out/rec.log" | sed 's/.*(\(.*\)) in/\1 written in/')"
+  fi
+  echo 0 > "$inst/tracing_on"
+  kill -TERM "$apid"; wait "$apid" || true
+  local ms=$(( (t1 - t0) * 1000 / hz ))
+  awk -v m="$mode" -v mb="$mb" -v ms="$ms" -v o=$((o1 - o0)) \
+    'BEGIN {printf "%-7s %8s MB %6d ms CPU %8.3f ms/MB  overrun %d\n", m, mb, ms, (mb > 0 ? ms / mb : 0), o}'
+}
+
+echo "# collector-bench: $pairs pairs x $secs s, $ncpu CPUs, every event for 60k syscalls/s per CPU"
+for ((i = 0; i < pairs; i++)); do
+  run_one cat
+  run_one record
+done
