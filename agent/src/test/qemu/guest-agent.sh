@@ -3,7 +3,8 @@
 # would, keeps some trace load going, records the kernel's counters around the host's
 # session, stops the agent with SIGTERM (timed) and copies the tracefs metadata out.
 #   guest-agent.sh LAUNCHER [AGENT ARGS...]     (LAUNCHER: agent/target/trace-agent)
-# Optional ./guest-env: EVENTS="sched irq" (event groups), BUFFER_KB=N (per CPU),
+# Optional ./guest-env: EVENTS="sched irq" (event groups), BUFFER_KB=N (per CPU), LOAD=0 (no
+# marker loops: an idle guest, for timing the agent's own work),
 # META=1 (export the tracefs metadata for trace-cmd: ~10 s under TCG, so only on request),
 # AGENT=cstandin (run c-agent-standin.sh, which acts as the kernel's C trace-agent, instead
 # of LAUNCHER), EXPORT_META=DIR (run 'LAUNCHER export-meta DIR' before the agent starts, for
@@ -16,7 +17,7 @@ set -u
 launcher=$1; shift
 here=$(dirname "$(readlink -f "$0")")
 T=/sys/kernel/tracing
-EVENTS=sched; BUFFER_KB=; META=0; AGENT=; EXPORT_META=; KILL_AFTER=
+EVENTS=sched; BUFFER_KB=; META=0; AGENT=; EXPORT_META=; KILL_AFTER=; LOAD=1
 [ -f guest-env ] && . ./guest-env
 [ -n "$BUFFER_KB" ] && echo "$BUFFER_KB" > $T/buffer_size_kb
 for e in $EVENTS; do echo 1 > "$T/events/$e/enable"; done
@@ -52,7 +53,7 @@ fi
 
 # a steady load on every vCPU: trace markers, until the host is done
 load=()
-for ((c = 0; c < $(nproc); c++)); do
+[ "$LOAD" = 1 ] && for ((c = 0; c < $(nproc); c++)); do
   taskset -c $c bash -c 'i=0; until [ -e host-done ]; do echo "vta-e2e $i" > '$T'/trace_marker; i=$((i+1)); done' &
   load+=($!)
 done

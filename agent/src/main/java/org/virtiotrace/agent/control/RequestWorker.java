@@ -41,9 +41,12 @@ public final class RequestWorker implements AutoCloseable {
             pool.execute(() -> {
                 long t0 = System.nanoTime();
                 ReplyFrame reply = questions.answer(request);
+                long t1 = System.nanoTime();
                 byte[] frame = reply.encode();
-                Log.debug("%s: %s answered in %d ms (%d bytes, %d on the wire)", channel.path(), request,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), reply.payload().length, frame.length);
+                Log.debug("%s: %s answered in %d ms (%d to gather, %d to encode; %d bytes, %d on the wire)",
+                        channel.path(), request, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                        TimeUnit.NANOSECONDS.toMillis(t1 - t0), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1),
+                        reply.payload().length, frame.length);
                 channel.post(frame, request);
             });
         } catch (RejectedExecutionException e) {

@@ -1,6 +1,5 @@
 package org.virtiotrace.agent.meta;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -60,20 +59,23 @@ public final class FileSet {
         return files.values().stream().mapToLong(b -> b.length).sum();
     }
 
+    /** The encoding, built in one array of its exact size (metadata is megabytes: no growing copies). */
     public byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 64,
-                totalBytes() + files.size() * 64L + 4));
-        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        out.write(b.putInt(0, files.size()).array(), 0, 4);
+        long size = 4;
+        java.util.List<byte[]> names = new java.util.ArrayList<>(files.size());
         for (var e : files.entrySet()) {
             byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-            b.clear();
-            out.write(b.putShort(0, (short) name.length).array(), 0, 2);
-            out.write(name, 0, name.length);
-            out.write(b.putInt(0, e.getValue().length).array(), 0, 4);
-            out.write(e.getValue(), 0, e.getValue().length);
+            names.add(name);
+            size += 2 + name.length + 4 + e.getValue().length;
         }
-        return out.toByteArray();
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(size)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(files.size());
+        int i = 0;
+        for (byte[] content : files.values()) {
+            byte[] name = names.get(i++);
+            b.putShort((short) name.length).put(name).putInt(content.length).put(content);
+        }
+        return b.array();
     }
 
     /** Reads an encoded set; throws with what is wrong when the bytes are not one. */

@@ -112,9 +112,7 @@ public final class Recorder {
             if (ordered) {
                 awaitTail(collectors, stoppedAt);
             }
-            if (meta.answered() && ordered && !hurry) {
-                fetchUpdate(ctl, meta);
-            }
+            boolean agentGone = meta.answered() && ordered && !hurry && !fetchUpdate(ctl, meta);
             for (CpuCollector c : collectors) {
                 c.stop();
             }
@@ -122,7 +120,7 @@ public final class Recorder {
                 t.join(TimeUnit.SECONDS.toMillis(5));
             }
             progress.finish();
-            return Summary.write(opt, meta, collectors, warnings, stoppedAt - started, spoolDir);
+            return Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir);
         } finally {
             collectors.forEach(CpuCollector::close);
             ctl.close();
@@ -134,35 +132,36 @@ public final class Recorder {
 
     /** The handshake and the metadata: from the agent, or from --meta, or none (raw streams only). */
     private Metadata fetchMetadata(ControlClient ctl, PortLayout ports) throws RecordException, IOException {
+        long t0 = System.nanoTime();
         Optional<ReplyFrame> hello;
         try {
             hello = ctl.ask("hello", opt.answerTimeoutMs());
         } catch (IOException e) {
             throw new RecordException(Exit.NO_GUEST, e.getMessage());
         }
+        String problem;
         if (hello.isPresent() && !hello.get().isError()) {
-            long t0 = System.nanoTime();
-            ReplyFrame m = ctl.ask("meta", RecordOptions.META_TIMEOUT_MS).orElseThrow(() -> new RecordException(
-                    Exit.NO_METADATA, ctl.describe() + ": the agent answered the handshake but not the metadata "
-                            + "request within " + RecordOptions.META_TIMEOUT_MS / 1000 + " s (" + ctl.lastProblem() + ")"));
-            if (m.isError()) {
-                throw new RecordException(Exit.NO_METADATA, ctl.describe() + ": the agent refused the metadata: "
-                        + m.text());
+            Optional<ReplyFrame> m = ctl.ask("meta", RecordOptions.META_TIMEOUT_MS);
+            if (m.isPresent() && !m.get().isError()) {
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                return Metadata.of(FileSet.decode(m.get().payload()), GuestMetadata.parseInfo(hello.get().text()),
+                        true, ms);
             }
-            FileSet set = FileSet.decode(m.payload());
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            return Metadata.of(set, GuestMetadata.parseInfo(hello.get().text()), true, ms);
+            problem = ctl.describe() + ": the agent answered the handshake but not the metadata request ("
+                    + m.map(f -> "it said: " + f.text()).orElse("within " + RecordOptions.META_TIMEOUT_MS / 1000
+                    + " s it sent " + ctl.lastProblem()) + ")";
+        } else {
+            problem = ctl.describe() + ": no answer from the agent within " + opt.answerTimeoutMs() + " ms ("
+                    + hello.map(f -> "it answered: " + f.text()).orElse("saw " + ctl.lastProblem())
+                    + "); the guest may run the C trace-agent, an older agent, or none";
         }
-        String why = hello.map(f -> "it answered: " + f.text()).orElse("saw " + ctl.lastProblem());
-        String line = ctl.describe() + ": no answer from the agent within " + opt.answerTimeoutMs() + " ms (" + why
-                + "); the guest may run the C trace-agent, an older agent, or none";
         if (opt.metaDir() != null) {
-            warnings.add(line + "; using the metadata in " + opt.metaDir());
+            warnings.add(problem + "; using the metadata in " + opt.metaDir());
             FileSet set = FileSet.readFrom(opt.metaDir());
             Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElse(""));
             return Metadata.of(set, info, false, 0);
         }
-        warnings.add(line + "; recording the raw streams only. For a trace.dat, run 'trace-agent export-meta DIR' "
+        warnings.add(problem + "; recording the raw streams only. For a trace.dat, run 'trace-agent export-meta DIR' "
                 + "in the guest, copy DIR here and pass --meta DIR");
         return Metadata.none(ports);
     }
@@ -221,17 +220,26 @@ public final class Recorder {
         }
     }
 
-    private void fetchUpdate(ControlClient ctl, Metadata meta) {
+    /**
+     * What changed while tracing. A live agent always answers after the stop: silence here is
+     * how a pipe chardev (QEMU holds the FIFOs, so no end of file ever comes) shows that the
+     * agent or the guest has gone. Returns false then.
+     */
+    private boolean fetchUpdate(ControlClient ctl, Metadata meta) {
         try {
             Optional<ReplyFrame> u = ctl.ask("update", RecordOptions.UPDATE_TIMEOUT_MS);
             if (u.isPresent() && !u.get().isError()) {
                 meta.files().putAll(FileSet.decode(u.get().payload()));
-            } else {
-                warnings.add(ctl.describe() + ": no final update from the agent (" + u.map(ReplyFrame::text)
-                        .orElse(ctl.lastProblem()) + "); comm names and CPU stats are those from the start");
+                return true;
             }
+            warnings.add(ctl.describe() + ": no answer to the final update (" + u.map(ReplyFrame::text)
+                    .orElse("it sent " + ctl.lastProblem()) + "): the agent or the guest went away during the "
+                    + "recording, so every CPU may have ended early (each CPU's line says when its last page came); "
+                    + "comm names and CPU stats are those from the start");
+            return false;
         } catch (IOException e) {
             warnings.add(ctl.describe() + ": cannot ask for the final update: " + e.getMessage());
+            return false;
         }
     }
 

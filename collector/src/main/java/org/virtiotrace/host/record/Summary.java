@@ -14,12 +14,15 @@ import org.virtiotrace.host.tracedat.TraceDatWriter;
 public record Summary(int exit, List<String> lines) {
 
     static Summary write(RecordOptions opt, Recorder.Metadata meta, List<CpuCollector> collectors,
-                         List<String> warnings, long recordedNanos, Path keptRaw) throws RecordException {
+                         List<String> warnings, long startedNanos, long stoppedNanos, boolean agentGone, Path keptRaw)
+            throws RecordException {
+        long recordedNanos = stoppedNanos - startedNanos;
         List<String> lines = new ArrayList<>();
         warnings.forEach(w -> lines.add("warning: " + w));
-        boolean incomplete = false;
+        boolean incomplete = agentGone;
         long total = 0;
         long lost = 0;
+        long uncounted = 0;
         for (CpuCollector c : collectors) {
             StringBuilder b = new StringBuilder(String.format("cpu%d: %.1f MB, %d pages, %d events lost",
                     c.cpu, c.bytes() / 1e6, c.pages(), c.lostEvents()));
@@ -35,6 +38,10 @@ public record Summary(int exit, List<String> lines) {
                 b.append("; ").append(c.leftover()).append(" bytes of a page cut short dropped");
                 incomplete = true;
             }
+            if (agentGone) {
+                b.append(c.lastByteNanos() == 0 ? "; nothing came"
+                        : String.format("; last data %.1f s after the start", (c.lastByteNanos() - startedNanos) / 1e9));
+            }
             if (c.ended()) {
                 b.append("; ended early: ").append(c.describe()).append(" closed (the guest or QEMU went away)");
                 incomplete = true;
@@ -46,10 +53,12 @@ public record Summary(int exit, List<String> lines) {
             lines.add(b.toString());
             total += c.pages();
             lost += c.lostEvents();
+            uncounted += c.pagesWithUncountedLoss();
         }
-        lines.add(0, String.format("recorded %s from %s: %d CPU%s, %d pages (%.1f MB), %d events lost in the guest%s",
+        lines.add(0, String.format("recorded %s from %s: %d CPU%s, %d pages (%.1f MB), %d events lost in the guest%s%s",
                 Progress.seconds(recordedNanos), opt.ports().target(), collectors.size(),
                 collectors.size() == 1 ? "" : "s", total, total * meta.pageSize() / 1e6, lost,
+                uncounted == 0 ? "" : " (and more on " + uncounted + " pages that could not count them)",
                 meta.answered() ? ", metadata in " + meta.fetchMs() + " ms" : ""));
         int exit = incomplete ? Exit.INCOMPLETE : Exit.OK;
         try {
