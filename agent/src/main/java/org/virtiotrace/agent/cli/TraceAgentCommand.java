@@ -34,7 +34,10 @@ import sun.misc.Signal;
             "  1  start (or resume) moving ring-buffer pages to the ports, zero-copy with splice(2)",
             "  0  stop: deliver what was taken plus each CPU's partial page, then pause",
             "",
-            "Orders may end with LF, CRLF or nothing; anything else is logged and ignored.",
+            "Orders may end with LF, CRLF or nothing. The host may also ask ?hello, ?meta or ?update (the guest's "
+                + "tracefs formats, kallsyms, comm names, CPU stats): the agent answers on the same port in framed "
+                + "replies, and never writes there unasked (docs/control-protocol.md; virtio-trace record asks). "
+                + "Anything else is logged and ignored.",
             "",
             "Each CPU also has a ring in memory (QEMU ringbuf semantics: it overwrites its oldest pages): a CPU whose "
                 + "port is missing, or accepts nothing for --stall-timeout, keeps its pages there, and the port gets "
@@ -66,6 +69,8 @@ import sun.misc.Signal;
             "        -chardev pipe,id=t0,path=DIR/trace-path-cpu0 "
                 + "-device virtserialport,bus=vser0.0,nr=2,chardev=t0,name=trace-path-cpu0  (one per vCPU)",
             "  then: echo 1 > DIR/agent-ctl-path.in; cat DIR/trace-path-cpu0.out > cpu0.raw",
+            "  or, with the host command: virtio-trace setup --cpus N DIR (prints these options), then",
+            "        virtio-trace record DIR -o trace.dat",
         })
 public final class TraceAgentCommand implements Callable<Integer> {
     public enum SinkChoice { port, memory }

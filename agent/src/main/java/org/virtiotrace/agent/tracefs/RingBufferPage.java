@@ -24,6 +24,7 @@ public final class RingBufferPage {
     private final boolean missedEvents;
     private final int events;
     private final String defect;
+    private long endTimestamp;
 
     private RingBufferPage(long timestamp, int dataBytes, boolean missedEvents, int events, String defect) {
         this.timestamp = timestamp;
@@ -46,12 +47,14 @@ public final class RingBufferPage {
         int pos = offset + HEADER_SIZE;
         int end = pos + data;
         int count = 0;
+        long time = ts;
         while (pos < end) {
             if (end - pos < 4) {
                 return new RingBufferPage(ts, data, missed, count, "truncated event header at " + (pos - offset));
             }
             int header = b.getInt(pos);
             int typeLen = header & 0x1f;
+            long delta = header >>> 5;
             int length;
             if (typeLen == 0) {
                 if (end - pos < 8) {
@@ -59,9 +62,11 @@ public final class RingBufferPage {
                 }
                 length = 4 + b.getInt(pos + 4);
                 count++;
+                time += delta;
             } else if (typeLen <= 28) {
                 length = 4 + typeLen * 4;
                 count++;
+                time += delta;
             } else if (typeLen == 29) {
                 int timeDelta = header >>> 5;
                 if (timeDelta == 0) {
@@ -69,6 +74,11 @@ public final class RingBufferPage {
                 }
                 length = 4 + b.getInt(pos + 4);
             } else {
+                if (end - pos < 8) {
+                    return new RingBufferPage(ts, data, missed, count, "truncated time event at " + (pos - offset));
+                }
+                long high = Integer.toUnsignedLong(b.getInt(pos + 4)) << 27;
+                time = typeLen == 30 ? time + delta + high : high | delta; // time extend, absolute stamp
                 length = 8;
             }
             if (length < 4 || pos + length > end) {
@@ -77,7 +87,18 @@ public final class RingBufferPage {
             }
             pos += length;
         }
-        return new RingBufferPage(ts, data, missed, count, null);
+        RingBufferPage page = new RingBufferPage(ts, data, missed, count, null);
+        page.endTimestamp = time;
+        return page;
+    }
+
+    /**
+     * The time of the page's last event (the page's timestamp plus every delta, extends and
+     * absolute stamps applied); the next page of the same CPU starts no earlier. Only for a
+     * valid page.
+     */
+    public long endTimestamp() {
+        return endTimestamp;
     }
 
     public long timestamp() {

@@ -13,6 +13,7 @@ import org.virtiotrace.host.record.RecordOptions;
 import org.virtiotrace.host.record.Recorder;
 import org.virtiotrace.host.record.Summary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -59,9 +60,8 @@ final class RecordCommand implements Callable<Integer> {
                     + "(the C trace-agent).")
     Path meta;
 
-    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = PortLayout.DEFAULT_PORT_FORMAT,
-            description = "CPU N's port name (default: ${DEFAULT-VALUE}; trace-cmd's guests use trace-pipe-cpu%%d).")
-    String portName;
+    @Mixin
+    PortNameOption portName;
 
     @Option(names = "--answer-timeout", paramLabel = "MS", defaultValue = "5000",
             description = "How long the agent has to answer the handshake (default: ${DEFAULT-VALUE}).")
@@ -75,9 +75,6 @@ final class RecordCommand implements Callable<Integer> {
         if (duration != null && !(duration > 0)) {
             throw new ParameterException(spec.commandLine(), "--duration must be more than 0 seconds");
         }
-        if (!portName.contains("%d")) {
-            throw new ParameterException(spec.commandLine(), "--port-name must contain %d (the CPU number)");
-        }
         if (meta != null && !Files.isRegularFile(meta.resolve("events/header_page"))) {
             throw new ParameterException(spec.commandLine(), "--meta " + meta + ": no events/header_page in it; make "
                     + "it with 'trace-agent export-meta DIR' in the guest");
@@ -87,7 +84,7 @@ final class RecordCommand implements Callable<Integer> {
             return Exit.NATIVE;
         }
         Path out = output != null ? output : Path.of("trace.dat");
-        RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName), out, raw, meta,
+        RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
                 !noProgress && HostPosix.stderrIsTerminal());
         Recorder recorder = new Recorder(opt, Native.get());

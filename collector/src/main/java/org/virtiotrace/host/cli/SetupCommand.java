@@ -8,7 +8,11 @@ import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.setup.ChannelConfig;
 import org.virtiotrace.host.setup.PortFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "setup",
@@ -23,15 +27,17 @@ import picocli.CommandLine.Parameters;
                 + "read with 'record unix:DIR'. Existing FIFOs are kept.",
         })
 final class SetupCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Parameters(paramLabel = "DIR", description = "Directory for the guest's ports, e.g. /var/lib/virtio-trace/vm1.")
     Path dir;
 
     @Option(names = "--cpus", required = true, paramLabel = "N", description = "The guest's vCPUs: one port each.")
     int cpus;
 
-    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = PortLayout.DEFAULT_PORT_FORMAT,
-            description = "CPU N's port name (default: ${DEFAULT-VALUE}; trace-cmd's guests use trace-pipe-cpu%%d).")
-    String portName;
+    @Mixin
+    PortNameOption portName;
 
     @Option(names = "--group", paramLabel = "GROUP",
             description = "Give the FIFOs and DIR to this group, read/write for it (e.g. the group QEMU runs as).")
@@ -43,14 +49,9 @@ final class SetupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (cpus < 1 || cpus > 8192) {
-            System.err.println("virtio-trace setup: error: --cpus must be 1..8192");
-            return Exit.USAGE;
+            throw new ParameterException(spec.commandLine(), "--cpus must be 1..8192");
         }
-        if (!portName.contains("%d")) {
-            System.err.println("virtio-trace setup: error: --port-name must contain %d (the CPU number)");
-            return Exit.USAGE;
-        }
-        PortLayout ports = new PortLayout(dir.toAbsolutePath(), socket, portName, PortLayout.CTL);
+        PortLayout ports = new PortLayout(dir.toAbsolutePath(), socket, portName.format(), PortLayout.CTL);
         try {
             int made = PortFiles.make(ports, cpus, group);
             if (!socket) {

@@ -118,19 +118,22 @@ final class CpuCollector implements Runnable {
     }
 
     /**
-     * The tear may have begun inside the page before it (bytes lost mid-page leave its header
-     * intact): walk the last page written, and take it back out of the spool if it is bad.
+     * The tear may have begun inside a page before it: bytes lost mid-page leave that page's
+     * header intact, and the shifted bytes after it may even pass for a page header. Walk the
+     * last pages written, newest first, and take back out of the spool each one whose event
+     * walk fails (at most {@link PageCheck#UNDO}).
      */
     private void dropLastIfTorn(FileChannel out) throws IOException {
-        long size = out.size();
-        if (size < pageSize) {
-            return;
-        }
         ByteBuffer prev = ByteBuffer.allocate(pageSize);
-        while (prev.hasRemaining() && out.read(prev, size - pageSize + prev.position()) > 0) {
-            // pread until the page is whole
-        }
-        if (!check.walks(prev, 0)) {
+        for (int i = 0; i < PageCheck.UNDO && pages > 0; i++) {
+            long size = out.size();
+            prev.clear();
+            while (prev.hasRemaining() && out.read(prev, size - pageSize + prev.position()) > 0) {
+                // pread until the page is whole
+            }
+            if (check.walks(prev, 0) || !check.forgetLast()) {
+                return;
+            }
             out.truncate(size - pageSize);
             out.position(size - pageSize);
             pages--;

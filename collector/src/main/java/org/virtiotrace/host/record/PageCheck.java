@@ -17,11 +17,16 @@ final class PageCheck {
     private static final long COMMIT_MASK = (1L << 27) - 1;
 
     static final long RESYNC_WINDOW_NS = 60L * 60 * 1_000_000_000;
+    /** How many pages back a tear may be undone (see {@link #forgetLast}). */
+    static final int UNDO = 4;
 
     private final int pageSize;
     private final ByteOrder order;
     private final int longSize;
     private long lastTimestamp = Long.MIN_VALUE;
+    /** The timestamps before the last {@link #UNDO} accepted pages, to undo a page found torn later. */
+    private final long[] recent = new long[UNDO];
+    private int recentCount;
     // written by the collector's thread only, read by the progress line
     private volatile long lostEvents;
     private volatile long pagesWithUncountedLoss;
@@ -38,6 +43,7 @@ final class PageCheck {
             return false;
         }
         long commit = commitWord(b, at);
+        recent[recentCount++ % recent.length] = lastTimestamp;
         lastTimestamp = b.getLong(at);
         if ((commit & MISSED_EVENTS) != 0) {
             int data = (int) (commit & COMMIT_MASK);
@@ -83,19 +89,33 @@ final class PageCheck {
 
     /**
      * After a torn page at {@code at}: the first offset in (at, at + pageSize] where two
-     * pages in a row walk cleanly and follow each other (one could by chance), or -1 when
-     * none is found in the bytes there are.
+     * pages in a row walk cleanly and follow each other in time, or -1 when none is found in
+     * the bytes there are. Event payloads can pass for a page header and even for a walk
+     * (measured: in marker-heavy pages an empty "page" whose timestamp is a payload value
+     * does, at some offsets, page after page). So of the offsets that pass, the one whose two
+     * pages hold the most data wins: a busy stream's pages are nearly full.
      */
     int realign(ByteBuffer b, int at, int limit) {
+        int best = -1;
+        long bestData = 0;
         for (int k = at + 1; k <= at + pageSize && k + 2 * pageSize <= limit; k++) {
             long ts = b.order(order).getLong(k);
             long next = b.getLong(k + pageSize);
-            if (plausible(b, k) && soon(lastTimestamp, ts) && soon(ts, next) && walks(b, k)
-                    && walks(b, k + pageSize) && defectAfter(b, k + pageSize, ts) == null) {
-                return k;
+            long data = (commitWord(b, k) & COMMIT_MASK) + (commitWord(b, k + pageSize) & COMMIT_MASK);
+            if (data <= bestData || (commitWord(b, k) & COMMIT_MASK) == 0 || !plausible(b, k)
+                    || !soon(lastTimestamp, ts) || !soon(ts, next) || defectAfter(b, k + pageSize, ts) != null) {
+                continue;
+            }
+            // the strong test, for the few offsets left: both pages walk to their commit, and
+            // the first one's last event comes no later than the second page begins
+            RingBufferPage first = RingBufferPage.parse(b, k, pageSize);
+            if (first.isValid() && Long.compareUnsigned(first.endTimestamp(), next) <= 0
+                    && RingBufferPage.parse(b, k + pageSize, pageSize).isValid()) {
+                best = k;
+                bestData = data;
             }
         }
-        return -1;
+        return best;
     }
 
     /**
@@ -105,6 +125,18 @@ final class PageCheck {
      */
     private static boolean soon(long before, long ts) {
         return before == Long.MIN_VALUE || (Long.compareUnsigned(ts, before) >= 0 && ts - before < RESYNC_WINDOW_NS);
+    }
+
+    /**
+     * The last accepted page turned out torn (its event walk failed once a tear showed up after
+     * it): the timestamp to follow is the one before it again. False when nothing is left to undo.
+     */
+    boolean forgetLast() {
+        if (recentCount == 0) {
+            return false;
+        }
+        lastTimestamp = recent[--recentCount % recent.length];
+        return true;
     }
 
     /** The full event walk: every event header inside the page, ending exactly at commit. */
