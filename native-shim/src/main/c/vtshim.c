@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <sched.h>
 #include <stddef.h>
@@ -23,7 +25,7 @@
 #include <unistd.h>
 
 /* Bumped when a signature changes; the Java side refuses a mismatching library. */
-int vt_abi_version(void) { return 2; }
+int vt_abi_version(void) { return 3; }
 
 /* splice(2) between two descriptors without offsets. Returns bytes moved, 0, or -errno. */
 long vt_splice(int fd_in, int fd_out, long len, int flags)
@@ -112,4 +114,58 @@ int vt_pin_cpu(int cpu)
 	int err = errno;
 	CPU_FREE(set);
 	return rc < 0 ? -err : 0;
+}
+
+/*
+ * Walks one ring-buffer page in the host's byte order (events/header_page: u64 timestamp,
+ * u64 commit, data; events/header_event: u32 type_len:5 time_delta:27, then the event) and
+ * returns the time of its last event, or LONG_MIN when the events do not end exactly at the
+ * page's commit. The host collector checks every page it receives this way: in Java the walk
+ * was a fifth of its CPU at the heaviest load measured; here it is a few nanoseconds an event.
+ * BASE is a buffer's start and OFFSET the page's, so Java passes one cached pointer per buffer.
+ */
+long vt_page_end(const unsigned char *base, int offset, int page_size)
+{
+    const unsigned char *page = base + offset;
+    uint64_t ts, commit;
+    memcpy(&ts, page, 8);
+    memcpy(&commit, page + 8, 8);
+    uint32_t data = (uint32_t)commit & ((1u << 27) - 1);
+    if (page_size < 16 || data > (uint32_t)page_size - 16)
+        return LONG_MIN;
+    const unsigned char *p = page + 16, *end = p + data;
+    uint64_t time = ts;
+    while (p < end) {
+        uint32_t h, arr;
+        if (end - p < 4)
+            return LONG_MIN;
+        memcpy(&h, p, 4);
+        uint32_t type = h & 0x1f;
+        uint64_t delta = h >> 5;
+        long len;
+        if (type >= 1 && type <= 28) {
+            len = 4 + (long)type * 4;
+            time += delta;
+        } else if (type == 29 && delta == 0) {
+            return (long)time; /* null padding: the rest of the page is unused */
+        } else {
+            if (end - p < 8)
+                return LONG_MIN;
+            memcpy(&arr, p + 4, 4);
+            if (type == 0) {
+                len = 4 + (long)(int32_t)arr;
+                time += delta;
+            } else if (type == 29) {
+                len = 4 + (long)(int32_t)arr;
+            } else { /* 30: time extend, 31: absolute time stamp */
+                uint64_t high = (uint64_t)arr << 27;
+                time = type == 30 ? time + delta + high : (high | delta);
+                len = 8;
+            }
+        }
+        if (len < 4 || len > end - p)
+            return LONG_MIN;
+        p += len;
+    }
+    return (long)time;
 }

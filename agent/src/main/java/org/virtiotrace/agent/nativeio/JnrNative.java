@@ -146,6 +146,21 @@ final class JnrNative implements Native {
         return libcRuntime.getLastError();
     }
 
+    @Override
+    public long pageEnd(ByteBuffer direct, int offset, int pageSize) {
+        if (!direct.isDirect() || offset < 0 || offset > direct.limit() - pageSize) {
+            throw new IllegalArgumentException("a page needs " + pageSize + " bytes of a direct buffer at " + offset);
+        }
+        Object[] cached = lastBuffer.get();
+        if (cached[0] != direct) { // each collector thread walks pages of one buffer: wrap it once
+            cached[0] = direct;
+            cached[1] = jnr.ffi.Pointer.wrap(jnr.ffi.Runtime.getRuntime(shim), direct);
+        }
+        return shim.vt_page_end((jnr.ffi.Pointer) cached[1], offset, pageSize);
+    }
+
+    private final ThreadLocal<Object[]> lastBuffer = ThreadLocal.withInitial(() -> new Object[2]);
+
     /** jnr passes a buffer's base address, not its position: hand it a view that starts there. */
     private static ByteBuffer atPosition(ByteBuffer b) {
         return b.position() == 0 ? b : b.slice();

@@ -93,6 +93,13 @@ public interface Native {
     /** Pins the calling thread to {@code cpu}. */
     void pinToCpu(int cpu) throws NativeException;
 
+    /**
+     * Walks the ring-buffer page at {@code offset} of a direct buffer (this machine's byte
+     * order): the time of its last event, or {@link Long#MIN_VALUE} when its events do not end
+     * exactly at its commit. The host collector checks every page it receives with this.
+     */
+    long pageEnd(ByteBuffer direct, int offset, int pageSize);
+
     /** mkfifo(3) with mode 0600: stand-ins for virtio-serial ports. */
     void mkfifo(String path) throws NativeException;
 

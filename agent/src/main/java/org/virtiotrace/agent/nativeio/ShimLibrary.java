@@ -2,7 +2,7 @@ package org.virtiotrace.agent.nativeio;
 
 /** libvtshim.so, see native-shim/src/main/c/vtshim.c. Every call returns -errno on failure. */
 public interface ShimLibrary {
-    int ABI_VERSION = 2;
+    int ABI_VERSION = 3;
 
     int vt_abi_version();
 
@@ -16,4 +16,6 @@ public interface ShimLibrary {
     long vt_map_anonymous(long size);
 
     int vt_pin_cpu(int cpu);
+
+    long vt_page_end(jnr.ffi.Pointer base, int offset, int pageSize);
 }

@@ -23,7 +23,6 @@ public final class FifoLink implements PortLink {
     private final String writePath;
     private final Fd wake;
     private Fd out;
-    private boolean drained;
 
     private FifoLink(Native nat, Fd in, String writePath) throws NativeException {
         this.nat = nat;
@@ -61,18 +60,13 @@ public final class FifoLink implements PortLink {
 
     @Override
     public int read(ByteBuffer dst, int timeoutMs) throws IOException {
-        if (!drained) {
-            int n = nat.read(in, dst);
-            if (n > 0) {
-                // a read that did not fill the buffer emptied the FIFO: wait before the next
-                drained = dst.hasRemaining();
-                return n;
-            }
-            if (n == 0) {
-                return -1; // no writer any more: QEMU (or the stand-in agent) has gone
-            }
+        int n = nat.read(in, dst);
+        if (n > 0) {
+            return n;
         }
-        drained = false;
+        if (n == 0) {
+            return -1; // no writer any more: QEMU (or the stand-in agent) has gone
+        }
         int r = nat.poll(in, PollEvents.IN, wake, PollEvents.IN, timeoutMs);
         if (PollEvents.has(PollEvents.second(r), PollEvents.IN)) {
             nat.clearSignal(wake);
@@ -80,8 +74,7 @@ public final class FifoLink implements PortLink {
         if (!PollEvents.has(PollEvents.first(r), PollEvents.IN | PollEvents.HUP | PollEvents.ERR)) {
             return 0;
         }
-        int n = nat.read(in, dst);
-        drained = n > 0 && dst.hasRemaining();
+        n = nat.read(in, dst);
         return n == Native.WOULD_BLOCK ? 0 : n == 0 ? -1 : n;
     }
 

@@ -1,17 +1,21 @@
 package org.virtiotrace.host.record;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.virtiotrace.agent.cpu.CpuList;
+import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.tracefs.TraceInstance;
 import org.virtiotrace.agent.tracefs.TracefsLocator;
 import org.virtiotrace.host.testing.InstancePages;
@@ -32,50 +36,76 @@ class PageCheckTest {
             inst.bufferSizeKb(512);
             inst.enableEvents("sched/sched_switch");
             inst.enableEvents("timer/hrtimer_start");
-            for (int i = 0; i < 6000; i++) {
-                inst.mark("vt-load " + i);
-            }
+            Thread writer = new Thread(() -> {
+                try {
+                    Native.get().pinToCpu(0); // all on cpu0: one long stream
+                    for (int i = 0; i < 6000; i++) {
+                        inst.mark("vt-load " + i);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            writer.start();
+            writer.join();
             Path cpu = InstancePages.drain(inst, CpuList.parse("0"), tmp).get(0);
             pages = Files.readAllBytes(cpu);
+            // kept for whoever has to look at a failure
+            Files.createDirectories(Path.of("target"));
+            Files.write(Path.of("target/pagecheck-pages.raw"), pages);
             page = inst.tracefs().subBufferSize();
         }
         assertTrue(pages.length >= 40 * page, "need 40 pages on cpu0, got " + pages.length / page);
     }
 
     /** The stream with {@code lost} bytes gone from page {@code cut}, 500 bytes into it. */
-    private static ByteBuffer withLoss(int cut, int lost) {
+    private static byte[] withLoss(int cut, int lost) {
         byte[] t = new byte[pages.length - lost];
         System.arraycopy(pages, 0, t, 0, cut * page + 500);
         System.arraycopy(pages, cut * page + 500 + lost, t, cut * page + 500, pages.length - cut * page - 500 - lost);
-        return ByteBuffer.wrap(t).order(ByteOrder.nativeOrder());
+        return t;
     }
 
-    private static void assertRealigns(int lost) {
-        for (int cut = 1; cut < 36; cut++) {
-            ByteBuffer b = withLoss(cut, lost);
-            PageCheck check = new PageCheck(page, ByteOrder.nativeOrder(), 8);
-            int pos = 0;
-            while (check.accept(b, pos)) {
-                pos += page;
+    /** What a spool keeps of {@code stream} fed in pieces of random sizes. */
+    private static byte[] spool(byte[] stream, long seed, Path dir) throws Exception {
+        Path f = dir.resolve("spool-" + seed);
+        Random rnd = new Random(seed);
+        try (FileChannel out = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            PageSpool spool = new PageSpool(out, page, new PageCheck(page, ByteOrder.nativeOrder(), 8));
+            for (int at = 0; at < stream.length; ) {
+                ByteBuffer b = spool.buffer();
+                int n = Math.min(Math.min(1 + rnd.nextInt(3 * page), b.remaining()), stream.length - at);
+                b.put(stream, at, n);
+                at += n;
+                spool.consume(false);
             }
-            assertTrue(pos > cut * page - page, "cut " + cut + ": a page before the loss refused at " + pos);
-            // the true pages after the loss start at j * page - lost in the cut stream; the
-            // search looks in (pos, pos + page], pos being where the first refused page was
-            int firstAfter = (cut * page + 500 + lost + page - 1) / page;
-            int j = Math.max(firstAfter, (pos + lost) / page + 1);
-            int expected = j * page - lost;
-            assertEquals(expected, check.realign(b, pos, b.limit()), "cut " + cut + " losing " + lost + " bytes");
+            spool.consume(true);
+        }
+        return Files.readAllBytes(f);
+    }
+
+    /** The original pages but those in [from, to]. */
+    private static byte[] without(int from, int to) {
+        byte[] out = new byte[pages.length - (to - from + 1) * page];
+        System.arraycopy(pages, 0, out, 0, from * page);
+        System.arraycopy(pages, (to + 1) * page, out, from * page, pages.length - (to + 1) * page);
+        return out;
+    }
+
+    @Test
+    void after_100_bytes_lost_anywhere_in_the_first_35_pages_only_the_page_that_lost_them_is_gone(
+            @TempDir Path dir) throws Exception {
+        for (int cut = 1; cut < 36; cut++) {
+            assertArrayEquals(without(cut, cut), spool(withLoss(cut, 100), cut, dir), "cut " + cut);
         }
     }
 
     @Test
-    void pages_start_again_after_100_bytes_lost_anywhere_in_the_first_35_pages() {
-        assertRealigns(100);
-    }
-
-    @Test
-    void pages_start_again_after_more_than_a_page_is_lost() {
-        assertRealigns(page + 300);
+    void after_more_than_a_page_is_lost_only_the_pages_it_touched_are_gone(@TempDir Path dir) throws Exception {
+        for (int cut = 1; cut < 36; cut++) {
+            assertArrayEquals(without(cut, cut + 1), spool(withLoss(cut, page + 300), cut, dir), "cut " + cut);
+        }
     }
 
     @Test
@@ -85,6 +115,10 @@ class PageCheckTest {
         for (int pos = 0; pos + page <= pages.length; pos += page) {
             assertTrue(check.accept(b, pos), "page " + pos / page);
         }
-        assertFalse(check.accept(withLoss(2, 100), 3 * page), "a page shifted by the loss is refused");
+        ByteBuffer torn = ByteBuffer.wrap(withLoss(2, page + 300)).order(ByteOrder.nativeOrder());
+        PageCheck fresh = new PageCheck(page, ByteOrder.nativeOrder(), 8);
+        assertTrue(fresh.accept(torn, 0) && fresh.accept(torn, page));
+        assertFalse(fresh.accept(torn, 3 * page) && fresh.walks(torn, 2 * page),
+                "the page that lost bytes, or the one shifted after it, is caught");
     }
 }

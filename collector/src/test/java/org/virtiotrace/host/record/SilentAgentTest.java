@@ -114,17 +114,17 @@ class SilentAgentTest {
         Proc rec = rig.record("-o", dat.toString(), "--duration", "1", "--answer-timeout", "500", "--meta",
                 raw.toString());
         assertEquals(Exit.INCOMPLETE, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
-        // page 3 lost 100 bytes mid-page: it and page 4 (whose start went with them) are refused;
-        // how many refusals that takes depends on whether the shifted bytes happened to look
-        // like a page header, so the count is not pinned here, the pages kept are
-        assertTrue(rec.stderr().matches("(?s).*cpu0: .* [2-5] torn pages refused \\(the first after page [3-6]: .*"),
+        // page 3 lost 100 bytes mid-page: it is refused (its events no longer fit its commit) or,
+        // if they fit by chance, taken back when page 4 shows up 100 bytes early; page 4 is
+        // found where it starts now and kept
+        assertTrue(rec.stderr().matches("(?s).*cpu0: .* [12] torn pages refused \\(the first after page [34]: .*"),
                 rec.stderr());
         TraceCmd.Run r = TraceCmd.report(dat, "--cpu", "0");
         assertEquals(0, r.exit(), r.err());
         var original = org.virtiotrace.agent.tracefs.PageStream.of(pages, page).pages();
         long kept = 0;
         for (int i = 0; i < original.size(); i++) {
-            kept += i == 3 || i == 4 ? 0 : original.get(i).events();
+            kept += i == 3 ? 0 : original.get(i).events();
         }
         assertEquals(kept, r.events().size(), "every event of every other page: " + rec.stderr() + r.err());
     }
