@@ -3,7 +3,11 @@
 # heavy load of the shared yardstick (every kernel event, ~39 MB/s on 2 CPUs), with
 # the agent on this machine playing the guest on the FIFO pairs `virtio-trace setup` makes.
 #
-#   bench/collector-bench.sh [PAIRS] [SECONDS]      (default 3 pairs of 10 s; cat, then record)
+#   bench/collector-bench.sh [ROUNDS] [SECONDS]     (default 3 rounds of 10 s: cat, record, session;
+#                                                     MODES="record session" picks and orders them)
+#
+# "session" is record with --session LOG: its CPU per MB against record's is the cost of the
+# session log, and the log's size against the data it holds (the pages' MB) is printed with it.
 #
 # For each reader it prints MB received, its CPU (utime+stime from /proc/PID/stat) between the
 # agent's start and stop orders (the steady state: JVM start, the metadata fetch and the
@@ -75,7 +79,9 @@ run_one() {
     kill $cats 2>/dev/null || true
     mb=$(du -cb "$out"/cpu*.raw | awk 'END {printf "%.1f", $1 / 1e6}')
   else
-    "$vt" record "$work/vm" -o "$out/t.dat" --duration "$secs" --no-progress 2> "$out/rec.log" &
+    local extra=()
+    [ "$mode" = session ] && extra=(--session "$out/s.vtlog")
+    "$vt" record "$work/vm" -o "$out/t.dat" --duration "$secs" --no-progress "${extra[@]}" 2> "$out/rec.log" &
     rpid=$!
     until grep -q "answered ?meta" "$log"; do sleep 0.01; done
     echo 1 > "$inst/tracing_on"
@@ -87,16 +93,22 @@ run_one() {
     wait "$rpid" || true
     mb=$(sed -n 's/.*CPUs, [0-9]* pages (\([0-9.]*\) MB).*/\1/p' "$out/rec.log")
     echo "#   $(grep -o 'metadata in [0-9]* ms' "$out/rec.log"), $(grep -o 'wrote .* in [0-9]* ms' "$out/rec.log" | sed 's/.*(\(.*\)) in/\1 written in/')"
+    if [ "$mode" = session ]; then
+      local data logsz
+      logsz=$(stat -c %s "$out/s.vtlog")
+      # the pages it holds: every vt_data chunk, summed from the records' own lengths
+      data=$(sed -n 's/.*CPUs, \([0-9]*\) pages.*/\1/p' "$out/rec.log")
+      awk -v l="$logsz" -v p="$data" 'BEGIN {printf "#   session log %.1f MB for %.1f MB of pages: %.3fx\n", l / 1e6, p * 4096 / 1e6, l / (p * 4096)}'
+    fi
   fi
   echo 0 > "$inst/tracing_on"
   kill -TERM "$apid"; wait "$apid" || true
   local ms=$(( (t1 - t0) * 1000 / hz ))
   awk -v m="$mode" -v mb="$mb" -v ms="$ms" -v o=$((o1 - o0)) \
-    'BEGIN {printf "%-7s %8s MB %6d ms CPU %8.3f ms/MB  overrun %d\n", m, mb, ms, (mb > 0 ? ms / mb : 0), o}'
+    'BEGIN {printf "%-8s %8s MB %6d ms CPU %8.3f ms/MB  overrun %d\n", m, mb, ms, (mb > 0 ? ms / mb : 0), o}'
 }
 
 echo "# collector-bench: $pairs pairs x $secs s, $ncpu CPUs, every event for $ops getppid() per 10 ms per CPU"
 for ((i = 0; i < pairs; i++)); do
-  run_one cat
-  run_one record
+  for m in ${MODES:-cat record session}; do run_one "$m"; done
 done

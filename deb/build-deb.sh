@@ -18,6 +18,8 @@
 #   /lib/systemd/system/trace-agent.service, /lib/udev/rules.d/60-trace-agent.rules,
 #   /etc/default/trace-agent         from systemd/
 #   /usr/share/man/man1/*.1.gz       picocli's generator, then asciidoctor
+#   /usr/share/virtio-trace/trace-events
+#                                    the session log's events, for QEMU's scripts/simpletrace.py
 set -euo pipefail
 version=$1
 root=$(cd "$2" && pwd)
@@ -72,6 +74,9 @@ install -m 0644 "$root/systemd/trace-agent.service" "$stage/lib/systemd/system/"
 install -m 0644 "$root/systemd/60-trace-agent.rules" "$stage/lib/udev/rules.d/"
 install -m 0644 "$root/systemd/trace-agent.default" "$stage/etc/default/trace-agent"
 install -m 0644 "$root/README.md" "$stage/usr/share/doc/trace-agent/README.md"
+# the events file with which QEMU's scripts/simpletrace.py reads a session log
+install -D -m 0644 "$root/collector/src/main/resources/org/virtiotrace/host/session/trace-events" \
+  "$stage/usr/share/virtio-trace/trace-events"
 install -m 0644 "$root/deb/src/debian/copyright" "$stage/usr/share/doc/trace-agent/copyright"
 
 for adoc in "$target"/man-adoc/*.adoc; do

@@ -20,6 +20,10 @@ public final class Exit {
     public static final int OUTPUT = 7;
     /** The file is written, but the recording is incomplete: a CPU ended early, or torn pages were refused. */
     public static final int INCOMPLETE = 8;
+    /** dump/replay: the file is not a session log, or one written by a newer version. */
+    public static final int BAD_LOG = 9;
+    /** replay --against-agent: the live agent did something else than the recorded one. */
+    public static final int DIVERGED = 10;
 
     private Exit() {
     }

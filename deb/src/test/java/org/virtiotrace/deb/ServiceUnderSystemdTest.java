@@ -150,7 +150,8 @@ class ServiceUnderSystemdTest {
     void the_same_package_installs_the_host_command_and_it_runs_on_the_packaged_runtime() throws Exception {
         String files = sys.sh("dpkg -L trace-agent");
         for (String f : List.of("/usr/bin/virtio-trace", "/usr/lib/trace-agent/virtio-trace.jar",
-                "/usr/share/man/man1/virtio-trace.1.gz", "/usr/share/man/man1/virtio-trace-record.1.gz")) {
+                "/usr/share/man/man1/virtio-trace.1.gz", "/usr/share/man/man1/virtio-trace-record.1.gz",
+                "/usr/share/man/man1/virtio-trace-replay.1.gz", "/usr/share/virtio-trace/trace-events")) {
             assertTrue(files.contains(f), f + " not in the package:\n" + files);
         }
         assertTrue(sys.sh("virtio-trace --version").startsWith("virtio-trace (virtio-trace-agent) "));
@@ -158,5 +159,7 @@ class ServiceUnderSystemdTest {
         assertTrue(out.contains("-chardev pipe,id=vt1,path=/tmp/vm1/agent-ctl-path") && out.contains("fifo 600"), out);
         assertEquals(3, sys.exec("virtio-trace record /tmp/nothing -o /tmp/x.dat").getExitCode(),
                 "no ports: exit 3");
+        assertEquals(0, sys.exec("virtio-trace dump --trace-events | cmp - /usr/share/virtio-trace/trace-events")
+                .getExitCode(), "the installed trace-events file is the one dump prints");
     }
 }

@@ -105,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("demo: virtio-trace record %s -o %s --duration %d%n", ports.dir(), dat, seconds);
         Summary summary;
         try {
-            summary = new Recorder(new RecordOptions(ports, dat, raw, null, Duration.ofSeconds(seconds), 5000, false),
+            summary = new Recorder(new RecordOptions(ports, dat, raw, null, Duration.ofSeconds(seconds), 5000, false, null),
                     Native.get()).run();
         } catch (RecordException e) {
             System.err.println("virtio-trace demo: error: " + e.getMessage());

@@ -60,6 +60,12 @@ final class RecordCommand implements Callable<Integer> {
                     + "(the C trace-agent).")
     Path meta;
 
+    @Option(names = "--session", paramLabel = "LOG",
+            description = "Also record everything that crosses the ports (orders, requests, replies, every chunk of "
+                    + "every CPU's data, opens, errors, progress) in a session log, a QEMU simpletrace v4 file: "
+                    + "'virtio-trace dump LOG' shows it, 'virtio-trace replay LOG' plays it back.")
+    Path session;
+
     @Mixin
     PortNameOption portName;
 
@@ -86,7 +92,7 @@ final class RecordCommand implements Callable<Integer> {
         Path out = output != null ? output : Path.of("trace.dat");
         RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
-                !noProgress && HostPosix.stderrIsTerminal());
+                !noProgress && HostPosix.stderrIsTerminal(), session);
         Recorder recorder = new Recorder(opt, Native.get());
         Signal.handle(new Signal("INT"), s -> recorder.interrupt());
         Signal.handle(new Signal("TERM"), s -> recorder.interrupt());

@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
-        subcommands = {SetupCommand.class, RecordCommand.class, DemoCommand.class},
+        subcommands = {SetupCommand.class, RecordCommand.class, DumpCommand.class, ReplayCommand.class,
+            DemoCommand.class},
         header = "Record a guest's kernel trace over virtio-serial into a trace.dat (host side of trace-agent).",
         description = {
             "The host side of virtio-trace: 'setup' makes the ports' FIFOs and prints the QEMU options or libvirt "
@@ -20,6 +21,10 @@ import picocli.CommandLine.Spec;
             "  virtio-trace setup --cpus 2 /var/lib/virtio-trace/vm1",
             "  virtio-trace record /var/lib/virtio-trace/vm1 -o vm1.dat",
             "  trace-cmd report vm1.dat",
+            "",
+            "'record --session LOG' also keeps everything that crossed the ports in a session log (QEMU simpletrace "
+                + "v4); 'dump' prints it, 'replay' makes the trace.dat again from it, plays the guest's side back into "
+                + "FIFOs, or drives a live agent with its orders and compares.",
             "",
         },
         exitCodeListHeading = "%nExit status:%n",
@@ -32,7 +37,10 @@ import picocli.CommandLine.Spec;
             "5:another virtio-trace records from the same ports",
             "6:the native layer could not be loaded",
             "7:the output could not be written (full disk, permissions); no partial file is left",
-            "8:the file is written but incomplete: a CPU's port closed early, or torn pages were refused",
+            "8:the file is written but incomplete: a CPU's port closed early, or torn pages were refused; "
+                + "dump/replay: the log is cut short (what it holds was used)",
+            "9:dump/replay: the file is not a session log, or one written by a newer version",
+            "10:replay --against-agent: the live agent did something else than the recorded one",
         })
 public final class VirtioTraceCommand implements Runnable {
     @Spec
@@ -40,6 +48,6 @@ public final class VirtioTraceCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: setup or record (see --help)");
+        throw new ParameterException(spec.commandLine(), "a command is needed: setup, record, dump or replay (see --help)");
     }
 }

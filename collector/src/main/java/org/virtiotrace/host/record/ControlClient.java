@@ -8,6 +8,8 @@ import org.virtiotrace.agent.control.ReplyFrame;
 import org.virtiotrace.agent.control.ReplyScanner;
 import org.virtiotrace.agent.control.Request;
 import org.virtiotrace.host.link.PortLink;
+import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.session.SessionLog;
 
 /**
  * The host's side of agent-ctl-path: orders ({@code 1}, {@code 0}, exactly as the C agent
@@ -18,14 +20,17 @@ final class ControlClient {
     private static final int WRITE_TIMEOUT_MS = 2000;
 
     private final PortLink link;
+    private final SessionLog log;
     private final ReplyScanner scanner = new ReplyScanner();
     private final ByteBuffer buf = ByteBuffer.allocateDirect(256 << 10);
     private final byte[] copy = new byte[256 << 10];
     private long nextId = 1;
     private String lastProblem;
 
-    ControlClient(PortLink link) {
+    ControlClient(PortLink link, SessionLog log) {
         this.link = link;
+        this.log = log;
+        log.event(SessionEvent.CTL_OPEN, link.describe());
     }
 
     String describe() {
@@ -41,12 +46,24 @@ final class ControlClient {
             if (r <= 0) {
                 return n;
             }
+            log.chunk(SessionEvent.CTL_STALE, 0, buf, 0, r);
             n += r;
         }
     }
 
     void order(String order) throws IOException {
-        link.write(ByteBuffer.wrap((order + "\n").getBytes(StandardCharsets.US_ASCII)), WRITE_TIMEOUT_MS);
+        send(order + "\n");
+    }
+
+    private void send(String wire) throws IOException {
+        byte[] b = wire.getBytes(StandardCharsets.US_ASCII);
+        log.event(SessionEvent.CTL_WRITE, b);
+        try {
+            link.write(ByteBuffer.wrap(b), WRITE_TIMEOUT_MS);
+        } catch (IOException e) {
+            log.portError(link.describe(), e);
+            throw e;
+        }
     }
 
     /**
@@ -55,7 +72,7 @@ final class ControlClient {
      */
     Optional<ReplyFrame> ask(String name, int timeoutMs) throws IOException {
         Request r = new Request(name, nextId++);
-        link.write(ByteBuffer.wrap(r.wire().getBytes(StandardCharsets.US_ASCII)), WRITE_TIMEOUT_MS);
+        send(r.wire());
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         lastProblem = null;
         while (true) {
@@ -69,12 +86,14 @@ final class ControlClient {
             buf.clear();
             int n = link.read(buf, (int) Math.min(left, 200));
             if (n < 0) {
+                log.event(SessionEvent.CTL_EOF);
                 lastProblem = "end of file: the guest side closed the port";
                 return Optional.empty();
             }
             if (n == 0) {
                 continue;
             }
+            log.chunk(SessionEvent.CTL_READ, 0, buf, 0, n);
             buf.flip().get(copy, 0, n);
             for (ReplyFrame f : scanner.feed(copy, 0, n)) {
                 if (f.requestId() == r.id()) {

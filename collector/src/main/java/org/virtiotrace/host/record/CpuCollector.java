@@ -7,6 +7,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.virtiotrace.host.link.PortLink;
+import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.session.SessionLog;
+import org.virtiotrace.host.tracedat.CpuData;
 
 /**
  * One CPU's port, read at full speed on a thread of its own into its {@link PageSpool}: whole
@@ -28,6 +31,9 @@ final class CpuCollector implements Runnable {
     private final Path spool;
     private final int pageSize;
     private final PageCheck check;
+    private final SessionLog log;
+    /** The session log that holds the pages, so the spool need not: or null. */
+    private final Path extentsIn;
     private volatile boolean stop;
     private volatile long bytes;
     private volatile long lastByteNanos;
@@ -35,12 +41,16 @@ final class CpuCollector implements Runnable {
     private volatile String failure;
     private volatile PageSpool pageSpool;
 
-    CpuCollector(int cpu, PortLink link, Path spool, int pageSize, ByteOrder order, int longSize) {
+    CpuCollector(int cpu, PortLink link, Path spool, int pageSize, ByteOrder order, int longSize, SessionLog log,
+                 boolean pagesInLog) {
         this.cpu = cpu;
+        this.log = log;
+        this.extentsIn = pagesInLog && log.enabled() ? log.path() : null;
         this.link = link;
         this.spool = spool;
         this.pageSize = pageSize;
         this.check = new PageCheck(pageSize, order, longSize);
+        log.event(SessionEvent.DATA_OPEN, cpu, link.describe());
     }
 
     @Override
@@ -48,14 +58,20 @@ final class CpuCollector implements Runnable {
         try (FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             pageSpool = new PageSpool(out, pageSize, check);
+            if (extentsIn != null) {
+                pageSpool.useExtents(new PageExtents(extentsIn, spool));
+            }
             ByteBuffer buf = pageSpool.buffer();
             while (!stop) {
                 int n = link.read(buf, READ_TIMEOUT_MS);
                 if (n < 0) {
+                    log.event(SessionEvent.DATA_EOF, cpu);
                     ended = true;
                     break;
                 }
                 if (n > 0) {
+                    long at = log.chunk(SessionEvent.DATA, cpu, buf, buf.position() - n, n);
+                    pageSpool.logged(buf.position() - n, at, n);
                     bytes += n;
                     lastByteNanos = System.nanoTime();
                     pageSpool.consume(false);
@@ -68,8 +84,13 @@ final class CpuCollector implements Runnable {
                 }
             }
             pageSpool.consume(true);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (e instanceof org.virtiotrace.agent.nativeio.NativeException) {
+                log.portError(link.describe(), e); // the port's, not the spool's
+            }
             failure = e.getMessage() == null ? e.toString() : e.getMessage();
+        } catch (RuntimeException e) {
+            failure = e.toString();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -80,6 +101,7 @@ final class CpuCollector implements Runnable {
         ByteBuffer b = ByteBuffer.allocateDirect(64 << 10);
         long n = 0;
         for (int r; (r = link.read(b.clear(), 0)) > 0; ) {
+            log.chunk(SessionEvent.DATA_STALE, cpu, b, 0, r);
             n += r;
         }
         return n;
@@ -101,6 +123,12 @@ final class CpuCollector implements Runnable {
 
     Path spool() {
         return spool;
+    }
+
+    /** The pages for the trace.dat: ranges of the session log, or the spool file. After the thread ended. */
+    CpuData data() {
+        PageSpool p = pageSpool;
+        return p != null && p.extents() != null ? p.extents() : CpuData.of(spool);
     }
 
     long bytes() {

@@ -12,7 +12,7 @@ import org.virtiotrace.agent.tracefs.RingBufferPage;
  * here: the "lost" of the progress line. A page that fails is torn; {@link #realign} then
  * looks for where whole pages start again, with the full event walk to be sure.
  */
-final class PageCheck {
+public final class PageCheck {
     private static final long MISSED_EVENTS = 1L << 31;
     private static final long MISSED_STORED = 1L << 30;
     private static final long COMMIT_MASK = (1L << 27) - 1;
@@ -37,7 +37,7 @@ final class PageCheck {
     private volatile long lostEvents;
     private volatile long pagesWithUncountedLoss;
 
-    PageCheck(int pageSize, ByteOrder order, int longSize) {
+    public PageCheck(int pageSize, ByteOrder order, int longSize) {
         this.pageSize = pageSize;
         this.order = order;
         this.longSize = longSize;
@@ -275,7 +275,7 @@ final class PageCheck {
         }
     }
 
-    long lostEvents() {
+    public long lostEvents() {
         return lostEvents;
     }
 

@@ -10,9 +10,13 @@ import java.nio.channels.FileChannel;
  * hold the loss (bytes lost mid-page leave its header intact, and its events may still walk by
  * chance), so it can still be taken back. What reaches the spool is final.
  *
+ * <p>With {@link PageExtents} the pages are not written again: the session log holds every
+ * chunk already, so accepted runs are noted as ranges of the log (see {@link #logged}); only
+ * bytes the log could not take go to the spool file.
+ *
  * <p>Owned by one thread; the counters are volatile for the progress line.
  */
-final class PageSpool {
+public final class PageSpool {
     private final FileChannel out;
     private final int pageSize;
     private final PageCheck check;
@@ -22,16 +26,35 @@ final class PageSpool {
     private volatile long pages;
     private volatile long tornPages;
     private volatile String firstTear;
+    private PageExtents extents;
+    /** Where the buffer's bytes lie in the session log: {buffer position, log offset, length}, in buffer order. */
+    private final java.util.ArrayDeque<long[]> segments = new java.util.ArrayDeque<>();
 
-    PageSpool(FileChannel out, int pageSize, PageCheck check) {
+    public PageSpool(FileChannel out, int pageSize, PageCheck check) {
         this.out = out;
         this.pageSize = pageSize;
         this.check = check;
         this.buf = ByteBuffer.allocateDirect(Math.max(1 << 20, 8 * pageSize));
     }
 
+    /** From now on accepted pages are noted in {@code extents} instead of written, where the log holds them. */
+    void useExtents(PageExtents extents) {
+        this.extents = extents;
+    }
+
+    PageExtents extents() {
+        return extents;
+    }
+
+    /** The buffer's bytes from {@code bufPos} on, {@code len} of them, are at {@code logOffset} in the session log. */
+    void logged(int bufPos, long logOffset, int len) {
+        if (extents != null && logOffset >= 0) {
+            segments.add(new long[] {bufPos, logOffset, len});
+        }
+    }
+
     /** Where the reader puts bytes: at its position, up to its limit. */
-    ByteBuffer buffer() {
+    public ByteBuffer buffer() {
         return buf;
     }
 
@@ -39,7 +62,7 @@ final class PageSpool {
      * Checks and spools what the buffer holds. {@code last}: nothing more will come, so every
      * accepted page is written and a decision is never put off for more bytes.
      */
-    void consume(boolean last) throws IOException {
+    public void consume(boolean last) throws IOException {
         buf.flip();
         int limit = buf.limit();
         int w = 0;
@@ -73,11 +96,56 @@ final class PageSpool {
         held = pos - keepFrom;
         buf.limit(limit).position(keepFrom);
         buf.compact();
+        shiftSegments(keepFrom);
+    }
+
+    /** The buffer moved its bytes from {@code by} on to its start. */
+    private void shiftSegments(int by) {
+        for (java.util.Iterator<long[]> it = segments.iterator(); it.hasNext(); ) {
+            long[] g = it.next();
+            long start = g[0] - by;
+            if (start + g[2] <= 0) {
+                it.remove();
+                continue;
+            }
+            if (start < 0) {
+                g[1] -= start;
+                g[2] += start;
+                start = 0;
+            }
+            g[0] = start;
+        }
     }
 
     private void write(int from, int to) throws IOException {
         if (to <= from) {
             return;
+        }
+        if (extents == null) {
+            writeSpool(from, to);
+            return;
+        }
+        int pos = from;
+        for (long[] g : segments) {
+            int s = (int) Math.max(pos, g[0]);
+            int e = (int) Math.min(to, g[0] + g[2]);
+            if (s >= e) {
+                continue;
+            }
+            if (s > pos) {
+                writeSpool(pos, s); // bytes the log did not take (it failed): the spool has them
+            }
+            extents.add(PageExtents.LOG, g[1] + (s - g[0]), e - s);
+            pos = e;
+        }
+        if (pos < to) {
+            writeSpool(pos, to);
+        }
+    }
+
+    private void writeSpool(int from, int to) throws IOException {
+        if (extents != null) {
+            extents.add(PageExtents.SPOOL, out.position(), to - from);
         }
         ByteBuffer run = buf.duplicate();
         run.limit(to).position(from);
@@ -87,15 +155,15 @@ final class PageSpool {
     }
 
     /** After the last {@link #consume}: bytes of a page cut short, dropped. */
-    long leftover() {
+    public long leftover() {
         return buf.position() - held;
     }
 
-    long pages() {
+    public long pages() {
         return pages;
     }
 
-    long tornPages() {
+    public long tornPages() {
         return tornPages;
     }
 

@@ -14,9 +14,10 @@ import org.virtiotrace.host.link.PortLayout;
  * @param duration        stop after this long, or null for SIGINT/SIGTERM
  * @param answerTimeoutMs how long the agent has to answer the handshake
  * @param progress        draw the live progress line (stderr is a terminal)
+ * @param session         the session log to write (everything that crosses the ports), or null
  */
 public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
-                            int answerTimeoutMs, boolean progress) {
+                            int answerTimeoutMs, boolean progress, Path session) {
     /** After the stop order: the ports count as drained once all are quiet this long. */
     static final int TAIL_QUIET_MS = 500;
     /** ... or after this long whatever they do. */

@@ -16,7 +16,10 @@ import org.virtiotrace.agent.meta.FileSet;
 import org.virtiotrace.agent.meta.GuestMetadata;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.VersionText;
 import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.session.SessionLog;
 
 /**
  * One recording: handshake and metadata over the control port, {@code 1}, every CPU's port
@@ -30,6 +33,7 @@ public final class Recorder {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile boolean hurry;
     private final List<String> warnings = new ArrayList<>();
+    private SessionLog log = SessionLog.NONE;
 
     public Recorder(RecordOptions opt, Native nat) {
         this.opt = opt;
@@ -54,12 +58,57 @@ public final class Recorder {
         try (SessionLock lock = SessionLock.tryTake(ports.dir(), holder).orElseThrow(() -> new RecordException(
                 Exit.BUSY, ports.dir().resolve(SessionLock.NAME) + ": another virtio-trace (" + holder[0]
                         + ") records from these ports; two readers would split the pages between them"))) {
-            return record(ports);
+            SessionLog log = openLog();
+            Summary summary = null;
+            try {
+                summary = record(ports, log);
+                return summary;
+            } catch (RecordException e) {
+                log.event(SessionEvent.NOTE, "error: " + e.getMessage());
+                log.end(e.exit());
+                throw e;
+            } finally {
+                if (summary != null) {
+                    closeLog(log, summary);
+                }
+                log.close();
+            }
         }
     }
 
-    private Summary record(PortLayout ports) throws RecordException, IOException, InterruptedException {
-        ControlClient ctl = new ControlClient(ports.open(nat, PortLayout.CTL));
+    private SessionLog openLog() throws RecordException {
+        if (opt.session() == null) {
+            return SessionLog.NONE;
+        }
+        try {
+            return SessionLog.create(opt.session(), opt.ports().target(), VersionText.collector());
+        } catch (IOException e) {
+            throw new RecordException(Exit.OUTPUT, opt.session() + ": cannot write the session log: " + e.getMessage());
+        }
+    }
+
+    /** The warnings, each CPU's totals and the end record; a log that failed on the way says so in the summary. */
+    private static void closeLog(SessionLog log, Summary summary) {
+        if (!log.enabled()) {
+            if (log.failure() != null) {
+                summary.lines().add("warning: session log: " + log.failure());
+            }
+            return;
+        }
+        summary.lines().stream().filter(l -> l.startsWith("warning: ")).forEach(l -> log.event(SessionEvent.NOTE, l));
+        log.end(summary.exit());
+        if (log.failure() != null) {
+            summary.lines().add("warning: session log: " + log.failure());
+        } else {
+            summary.lines().add(String.format("session log %s (%.1f MB, %d records); see it with: virtio-trace dump %s",
+                    log.path(), log.size() / 1e6, log.records(), log.path()));
+        }
+    }
+
+    private Summary record(PortLayout ports, SessionLog log) throws RecordException, IOException,
+            InterruptedException {
+        this.log = log;
+        ControlClient ctl = new ControlClient(ports.open(nat, PortLayout.CTL), log);
         List<CpuCollector> collectors = new ArrayList<>();
         Path spoolDir = null;
         boolean keepSpool = true;
@@ -68,7 +117,7 @@ public final class Recorder {
             if (stale > 0) {
                 warnings.add(ctl.describe() + ": dropped " + stale + " bytes an earlier session left unread");
             }
-            Metadata meta = fetchMetadata(ctl, ports);
+            Metadata meta = fetchMetadata(ctl);
             List<Integer> cpus = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
             if (cpus.isEmpty()) {
                 throw new RecordException(Exit.NO_GUEST, ports.missing(ports.dataName(0), 1));
@@ -90,7 +139,8 @@ public final class Recorder {
             Files.createDirectories(spoolDir);
             for (int cpu : cpus) {
                 collectors.add(new CpuCollector(cpu, ports.open(nat, ports.dataName(cpu)),
-                        spoolDir.resolve("cpu" + cpu + ".raw"), meta.pageSize(), meta.order(), meta.longSize()));
+                        spoolDir.resolve("cpu" + cpu + ".raw"), meta.pageSize(), meta.order(), meta.longSize(), log,
+                        !keepSpool));
             }
             long staleData = drainStaleData(collectors);
             if (staleData > 0) {
@@ -120,6 +170,7 @@ public final class Recorder {
                 t.join(TimeUnit.SECONDS.toMillis(5));
             }
             progress.finish();
+            logTotals(collectors);
             return Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir);
         } finally {
             collectors.forEach(CpuCollector::close);
@@ -131,7 +182,7 @@ public final class Recorder {
     }
 
     /** The handshake and the metadata: from the agent, or from --meta, or none (raw streams only). */
-    private Metadata fetchMetadata(ControlClient ctl, PortLayout ports) throws RecordException, IOException {
+    private Metadata fetchMetadata(ControlClient ctl) throws RecordException, IOException {
         long t0 = System.nanoTime();
         Optional<ReplyFrame> hello;
         try {
@@ -141,8 +192,12 @@ public final class Recorder {
         }
         String problem;
         if (hello.isPresent() && !hello.get().isError()) {
+            Properties said = GuestMetadata.parseInfo(hello.get().text());
+            log.begin(said.getProperty("agent", "unnamed"));
+            log.event(SessionEvent.META_USED, hello.get().requestId(), "hello");
             Optional<ReplyFrame> m = ctl.ask("meta", RecordOptions.META_TIMEOUT_MS);
             if (m.isPresent() && !m.get().isError()) {
+                log.event(SessionEvent.META_USED, m.get().requestId(), "meta");
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                 return Metadata.of(FileSet.decode(m.get().payload()), GuestMetadata.parseInfo(hello.get().text()),
                         true, ms);
@@ -151,6 +206,7 @@ public final class Recorder {
                     + m.map(f -> "it said: " + f.text()).orElse("within " + RecordOptions.META_TIMEOUT_MS / 1000
                     + " s it sent " + ctl.lastProblem()) + ")";
         } else {
+            log.begin("none");
             problem = ctl.describe() + ": no answer from the agent within " + opt.answerTimeoutMs() + " ms ("
                     + hello.map(f -> "it answered: " + f.text()).orElse("saw " + ctl.lastProblem())
                     + "); the guest may run the C trace-agent, an older agent, or none";
@@ -158,12 +214,13 @@ public final class Recorder {
         if (opt.metaDir() != null) {
             warnings.add(problem + "; using the metadata in " + opt.metaDir());
             FileSet set = FileSet.readFrom(opt.metaDir());
+            log.event(SessionEvent.META_FILES, set.encode());
             Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElse(""));
             return Metadata.of(set, info, false, 0);
         }
         warnings.add(problem + "; recording the raw streams only. For a trace.dat, run 'trace-agent export-meta DIR' "
                 + "in the guest, copy DIR here and pass --meta DIR");
-        return Metadata.none(ports);
+        return Metadata.none();
     }
 
     /** Pages an earlier session left in the ports would start this trace with old events. */
@@ -178,16 +235,33 @@ public final class Recorder {
     private void waitForStop(Progress progress, List<CpuCollector> collectors, long started)
             throws InterruptedException {
         long end = opt.duration() == null ? Long.MAX_VALUE : started + opt.duration().toNanos();
+        long lastLogged = started;
         while (true) {
             long left = Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(Progress.PERIOD_MS));
             if (left <= 0 || stopRequested.await(left, TimeUnit.NANOSECONDS)) {
                 return;
             }
             progress.draw(System.nanoTime() - started);
+            if (System.nanoTime() - lastLogged >= TimeUnit.SECONDS.toNanos(1)) {
+                lastLogged = System.nanoTime();
+                logProgress(collectors, SessionEvent.PROGRESS);
+            }
             if (collectors.stream().allMatch(CpuCollector::ended)) {
                 warnings.add("every port closed before the stop: the guest went away");
                 return;
             }
+        }
+    }
+
+    private void logProgress(List<CpuCollector> collectors, SessionEvent e) {
+        for (CpuCollector c : collectors) {
+            log.event(e, c.cpu, c.bytes(), c.pages(), c.lostEvents(), c.tornPages());
+        }
+    }
+
+    private void logTotals(List<CpuCollector> collectors) {
+        for (CpuCollector c : collectors) {
+            log.event(SessionEvent.CPU_TOTAL, c.cpu, c.bytes(), c.pages(), c.lostEvents(), c.tornPages(), c.leftover());
         }
     }
 
@@ -229,6 +303,7 @@ public final class Recorder {
         try {
             Optional<ReplyFrame> u = ctl.ask("update", RecordOptions.UPDATE_TIMEOUT_MS);
             if (u.isPresent() && !u.get().isError()) {
+                log.event(SessionEvent.META_USED, u.get().requestId(), "update");
                 meta.files().putAll(FileSet.decode(u.get().payload()));
                 return true;
             }
@@ -248,39 +323,6 @@ public final class Recorder {
             for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    /** The guest's description as the recording uses it. */
-    record Metadata(FileSet files, Properties info, boolean answered, long fetchMs, List<Integer> cpus,
-                    int pageSize, ByteOrder order, int longSize) {
-        static Metadata of(FileSet files, Properties info, boolean answered, long fetchMs) {
-            List<Integer> cpus = new ArrayList<>();
-            String list = info.getProperty("cpus");
-            if (list != null) {
-                org.virtiotrace.agent.cpu.CpuList.parse(list).stream().forEach(cpus::add);
-            }
-            int page = Integer.parseInt(info.getProperty("subbuf-size", "0"));
-            if (page == 0) {
-                page = files.get("events/header_page").map(b -> org.virtiotrace.host.tracedat.TraceDatHeader
-                        .from(files, info, 1).pageSize()).orElse(4096);
-            }
-            return new Metadata(files, info, answered, fetchMs, cpus, page,
-                    "big".equals(info.getProperty("endian")) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN,
-                    Integer.parseInt(info.getProperty("long-size", "8")));
-        }
-
-        static Metadata none(PortLayout ports) {
-            return new Metadata(new FileSet(), new Properties(), false, 0, List.of(), 4096, ByteOrder.nativeOrder(),
-                    8);
-        }
-
-        boolean usable() {
-            return files.get("events/header_page").isPresent();
-        }
-
-        String text(String name) {
-            return files.get(name).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
         }
     }
 }

@@ -7,13 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.tracedat.CpuData;
 import org.virtiotrace.host.tracedat.TraceDatHeader;
 import org.virtiotrace.host.tracedat.TraceDatWriter;
 
 /** The end of a recording: the files written, one line per CPU, and the exit status. */
 public record Summary(int exit, List<String> lines) {
 
-    static Summary write(RecordOptions opt, Recorder.Metadata meta, List<CpuCollector> collectors,
+    static Summary write(RecordOptions opt, Metadata meta, List<CpuCollector> collectors,
                          List<String> warnings, long startedNanos, long stoppedNanos, boolean agentGone, Path keptRaw)
             throws RecordException {
         long recordedNanos = stoppedNanos - startedNanos;
@@ -83,14 +84,14 @@ public record Summary(int exit, List<String> lines) {
         return new Summary(exit, lines);
     }
 
-    private static String writeDat(Path out, Recorder.Metadata meta, List<CpuCollector> collectors)
+    private static String writeDat(Path out, Metadata meta, List<CpuCollector> collectors)
             throws RecordException {
         int cpuCount = collectors.stream().mapToInt(c -> c.cpu).max().orElse(0) + 1;
-        List<Path> data = new ArrayList<>();
+        List<CpuData> data = new ArrayList<>();
         for (int i = 0; i < cpuCount; i++) {
             data.add(null);
         }
-        collectors.forEach(c -> data.set(c.cpu, c.spool()));
+        collectors.forEach(c -> data.set(c.cpu, c.data()));
         long t0 = System.nanoTime();
         try {
             TraceDatWriter.write(out, TraceDatHeader.from(meta.files(), meta.info(), cpuCount), data);

@@ -32,7 +32,7 @@ public final class TraceDatWriter {
      * Writes {@code out} from the header and each CPU's pages ({@code cpuData.get(n)} holds
      * CPU n's whole pages, or is null for a CPU with none).
      */
-    public static void write(Path out, TraceDatHeader h, List<Path> cpuData) throws IOException {
+    public static void write(Path out, TraceDatHeader h, List<CpuData> cpuData) throws IOException {
         Path part = out.resolveSibling(out.getFileName() + ".part");
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -65,10 +65,10 @@ public final class TraceDatWriter {
             long at = align(s.size(), h.pageSize());
             ByteBuffer head = s.buffer((int) (at - s.size()));
             for (int cpu = 0; cpu < h.cpuCount(); cpu++) {
-                Path data = cpu < cpuData.size() ? cpuData.get(cpu) : null;
-                long size = data == null ? 0 : Files.size(data);
+                CpuData data = cpu < cpuData.size() ? cpuData.get(cpu) : null;
+                long size = data == null ? 0 : data.size();
                 if (size % h.pageSize() != 0) {
-                    throw new IOException(data + ": " + size + " bytes is not a whole number of "
+                    throw new IOException(data.describe() + ": " + size + " bytes is not a whole number of "
                             + h.pageSize() + "-byte pages");
                 }
                 head.putLong((int) offsetsAt + cpu * 16, at).putLong((int) offsetsAt + cpu * 16 + 8, size);
@@ -78,9 +78,9 @@ public final class TraceDatWriter {
                 ch.write(head);
             }
             for (int cpu = 0; cpu < h.cpuCount(); cpu++) {
-                Path data = cpu < cpuData.size() ? cpuData.get(cpu) : null;
+                CpuData data = cpu < cpuData.size() ? cpuData.get(cpu) : null;
                 if (data != null) {
-                    copy(data, ch);
+                    data.copyTo(ch);
                 }
             }
             ch.force(true);
@@ -110,20 +110,6 @@ public final class TraceDatWriter {
             s.u16(OPTION_CPUSTAT).u32(st.length).bytes(st);
         }
         s.u16(OPTION_DONE);
-    }
-
-    private static void copy(Path from, FileChannel to) throws IOException {
-        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
-            long size = in.size();
-            long done = 0;
-            while (done < size) {
-                long n = in.transferTo(done, size - done, to);
-                if (n <= 0) {
-                    throw new IOException(from + ": copied " + done + " of " + size + " bytes");
-                }
-                done += n;
-            }
-        }
     }
 
     static long align(long n, int to) {

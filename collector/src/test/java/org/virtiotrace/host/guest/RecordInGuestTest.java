@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.virtiotrace.host.testing.Proc;
 import org.virtiotrace.host.testing.TraceCmd;
 
 /**
@@ -68,14 +69,24 @@ class RecordInGuestTest {
     void record_over_unix_sockets_works_the_same() throws Exception {
         try (GuestRun g = GuestRun.boot("sockets", true, Map.of("EVENTS", EVENTS), READY)) {
             GuestRun.Recording r = g.collect("record", "unix:" + g.work.resolve("sock"),
-                    "-o", g.work.resolve("guest.dat").toString(), "--duration", "4", "--no-progress");
+                    "-o", g.work.resolve("guest.dat").toString(), "--duration", "4", "--no-progress",
+                    "--session", g.work.resolve("guest.vtlog").toString());
             assertEquals(0, g.finish(), "the guest's script" + g.all());
             assertEquals(0, r.exit(), "virtio-trace record" + g.all());
             TraceCmd.Run report = TraceCmd.report(g.work.resolve("guest.dat"));
             assertEquals(0, report.exit(), "trace-cmd report: " + report.err());
             assertEquals(g.readEventsDelta(), report.events().size(),
                     "events in the trace.dat vs the events the guest kernel handed out (read events)" + g.all());
+            assertReplaysToTheSameFile(g.work.resolve("guest.vtlog"), g.work.resolve("guest.dat"));
         }
+    }
+
+    /** replay --to-dat of the session log gives the trace.dat record wrote, byte for byte. */
+    private static void assertReplaysToTheSameFile(Path log, Path dat) throws Exception {
+        Path again = dat.resolveSibling("replayed.dat");
+        Proc p = Proc.virtioTrace("replay", log.toString(), "--to-dat", again.toString());
+        assertEquals(0, p.waitFor(Duration.ofSeconds(120)), p.stderr());
+        assertEquals(-1, Files.mismatch(dat, again), "replay --to-dat of " + log + " differs from " + dat);
     }
 
     @Test
@@ -105,12 +116,13 @@ class RecordInGuestTest {
                 Map.of("EVENTS", EVENTS, "AGENT", "cstandin", "EXPORT_META", "meta"), READY)) {
             GuestRun.Recording r = g.collect("record", g.work.resolve("fifo").toString(),
                     "-o", g.work.resolve("guest.dat").toString(), "--meta", g.work.resolve("meta").toString(),
-                    "--duration", "4", "--no-progress");
+                    "--duration", "4", "--no-progress", "--session", g.work.resolve("guest.vtlog").toString());
             assertEquals(0, g.finish(), "the guest's script" + g.all());
             assertEquals(0, r.exit(), "virtio-trace record --meta" + g.all());
             TraceCmd.Run report = TraceCmd.report(g.work.resolve("guest.dat"));
             assertEquals(0, report.exit(), "trace-cmd report: " + report.err());
             assertFalse(report.events().isEmpty(), "no events in the trace.dat" + g.all());
+            assertReplaysToTheSameFile(g.work.resolve("guest.vtlog"), g.work.resolve("guest.dat"));
         }
     }
 

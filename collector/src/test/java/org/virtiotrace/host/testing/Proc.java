@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 public final class Proc implements AutoCloseable {
     private final Process process;
     private final Path err;
+    private final Path out;
 
-    private Proc(Process process, Path err) {
+    private Proc(Process process, Path err, Path out) {
+        this.out = out;
         this.process = process;
         this.err = err;
     }
@@ -36,9 +38,11 @@ public final class Proc implements AutoCloseable {
     public static Proc start(List<String> cmd) throws IOException {
         File err = File.createTempFile("proc", ".stderr");
         err.deleteOnExit();
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        File out = File.createTempFile("proc", ".stdout");
+        out.deleteOnExit();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err).redirectOutput(out);
         pb.environment().remove("JOURNAL_STREAM");
-        return new Proc(pb.start(), err.toPath());
+        return new Proc(pb.start(), err.toPath(), out.toPath());
     }
 
     /** virtio-trace with {@code args}. */
@@ -57,6 +61,15 @@ public final class Proc implements AutoCloseable {
             throw new AssertionError("still running after " + timeout + "; stderr: " + stderr());
         }
         return process.exitValue();
+    }
+
+    /** What it wrote to stdout so far. */
+    public String stdout() {
+        try {
+            return Files.readString(out);
+        } catch (IOException e) {
+            return "(stdout unreadable: " + e + ")";
+        }
     }
 
     public String stderr() {

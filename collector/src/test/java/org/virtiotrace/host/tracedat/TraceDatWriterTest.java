@@ -46,6 +46,10 @@ class TraceDatWriterTest {
         instance.close();
     }
 
+    private static List<CpuData> data(List<Path> pages) {
+        return pages.stream().map(p -> p == null ? null : CpuData.of(p)).toList();
+    }
+
     private List<Path> drain() throws IOException {
         return InstancePages.drain(instance, cpus, tmp);
     }
@@ -55,7 +59,7 @@ class TraceDatWriterTest {
         FileSet set = meta.meta();
         Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElseThrow());
         Path out = tmp.resolve("trace.dat");
-        TraceDatWriter.write(out, TraceDatHeader.from(set, info, cpus.stream().max().getAsInt() + 1), pages);
+        TraceDatWriter.write(out, TraceDatHeader.from(set, info, cpus.stream().max().getAsInt() + 1), data(pages));
         return out;
     }
 
@@ -139,7 +143,7 @@ class TraceDatWriterTest {
             Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElseThrow());
             Path out = small.resolve("trace.dat");
             IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                    () -> TraceDatWriter.write(out, TraceDatHeader.from(set, info, 2), pages));
+                    () -> TraceDatWriter.write(out, TraceDatHeader.from(set, info, 2), data(pages)));
             assertTrue(e.getMessage().contains("No space left") || e.toString().contains("space"), e.toString());
             try (var s = Files.list(small)) {
                 assertEquals(0, s.count(), "nothing left in the directory");

@@ -1,0 +1,148 @@
+package org.virtiotrace.host.replay;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.record.Metadata;
+import org.virtiotrace.host.record.PageCheck;
+import org.virtiotrace.host.record.PageSpool;
+import org.virtiotrace.host.record.RecordException;
+import org.virtiotrace.host.session.LogFormatException;
+import org.virtiotrace.host.session.LogReader;
+import org.virtiotrace.host.session.LogRecord;
+import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.tracedat.CpuData;
+import org.virtiotrace.host.tracedat.TraceDatHeader;
+import org.virtiotrace.host.tracedat.TraceDatWriter;
+
+/**
+ * {@code replay --to-dat}: the trace.dat again, from the log alone. Every CPU's chunks go
+ * through the same page check and spool as at record time, in the same pieces, so the pages
+ * kept, the tears refused and the file written are the same, byte for byte.
+ */
+public final class ToDat {
+    private ToDat() {
+    }
+
+    /** Writes {@code out}; returns the lines to print and the exit status. */
+    public static ReplayResult run(RecordedSession s, Path out) throws RecordException, IOException {
+        Optional<Metadata> meta = s.metadata();
+        if (meta.isEmpty()) {
+            throw new RecordException(Exit.NO_METADATA, s.path() + ": the log holds no metadata (the agent did not "
+                    + "answer and no --meta was given when it was recorded); its data can be dumped, not made a trace.dat");
+        }
+        Metadata m = meta.get();
+        Path dir = Files.createTempDirectory(out.toAbsolutePath().getParent(), ".virtio-trace-replay-");
+        Map<Integer, Spool> spools = new TreeMap<>();
+        List<String> lines = new ArrayList<>();
+        try {
+            for (int cpu : s.dataPorts().keySet()) {
+                spools.put(cpu, new Spool(dir.resolve("cpu" + cpu + ".raw"), m));
+            }
+            try (LogReader r = LogReader.open(s.path())) {
+                for (Optional<LogRecord> o; (o = r.next()).isPresent(); ) {
+                    LogRecord rec = o.get();
+                    if (rec.is(SessionEvent.DATA)) {
+                        Spool sp = spools.get((int) rec.u64(0));
+                        if (sp != null) {
+                            sp.add(rec.bytes(1));
+                        }
+                    }
+                }
+            } catch (LogFormatException e) {
+                throw new IllegalStateException(e); // read once already
+            }
+            int cpuCount = spools.keySet().stream().mapToInt(i -> i).max().orElse(0) + 1;
+            List<CpuData> data = new ArrayList<>();
+            for (int i = 0; i < cpuCount; i++) {
+                data.add(null);
+            }
+            boolean differs = false;
+            for (Map.Entry<Integer, Spool> e : spools.entrySet()) {
+                Spool sp = e.getValue();
+                sp.finish();
+                data.set(e.getKey(), CpuData.of(sp.file));
+                long[] t = s.totals(e.getKey());
+                String same = t == null ? "" : t[1] == sp.spool.pages() && t[3] == sp.spool.tornPages()
+                        ? ", as recorded" : String.format(", but the recording counted %d pages and %d torn", t[1], t[3]);
+                differs |= t != null && !same.equals(", as recorded");
+                lines.add(String.format("cpu%d: %d pages, %d torn pages refused%s", e.getKey(), sp.spool.pages(),
+                        sp.spool.tornPages(), same));
+            }
+            try {
+                TraceDatWriter.write(out, TraceDatHeader.from(m.files(), m.info(), cpuCount), data);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new RecordException(Exit.OUTPUT, out + ": cannot write the trace.dat: " + e.getMessage()
+                        + "; no partial file was left");
+            }
+            lines.add(String.format("wrote %s (%.1f MB) from %s; see it with: trace-cmd report %s", out,
+                    Files.size(out) / 1e6, s.path(), out));
+            int exit = Exit.OK;
+            if (!s.end().whole()) {
+                lines.add(0, "warning: " + s.end().describe() + "; the trace.dat holds what came before");
+                exit = Exit.INCOMPLETE;
+            } else if (s.endExit() < 0) {
+                lines.add(0, "warning: the log has no end record: the recording did not finish; the trace.dat holds "
+                        + "what it has");
+                exit = Exit.INCOMPLETE;
+            }
+            if (differs) {
+                lines.add("warning: the pages differ from the recording's own count: please report this with the log");
+                exit = Exit.SOFTWARE;
+            }
+            return new ReplayResult(exit, lines);
+        } finally {
+            for (Spool sp : spools.values()) {
+                sp.close();
+            }
+            try (var w = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) w.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** One CPU's spool, fed the recorded chunks as the port gave them. */
+    private static final class Spool implements AutoCloseable {
+        final Path file;
+        final FileChannel ch;
+        final PageSpool spool;
+
+        Spool(Path file, Metadata m) throws IOException {
+            this.file = file;
+            this.ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.spool = new PageSpool(ch, m.pageSize(), new PageCheck(m.pageSize(), m.order(), m.longSize()));
+        }
+
+        void add(byte[] chunk) throws IOException {
+            ByteBuffer b = spool.buffer();
+            if (chunk.length > b.remaining()) {
+                throw new IOException("a recorded chunk of " + chunk.length + " bytes is larger than a read could be ("
+                        + b.remaining() + "): the log is damaged");
+            }
+            b.put(chunk);
+            spool.consume(false);
+        }
+
+        void finish() throws IOException {
+            spool.consume(true);
+            ch.force(false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.virtiotrace.host.session;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One event record as read back.
+ *
+ * @param index     its place among the event records, from 0
+ * @param offset    where it starts in the file (its type word)
+ * @param event     what it is, or null for an event this version does not know (args empty)
+ * @param name      the name its mapping gave (or "#id" without one)
+ * @param timestamp host CLOCK_MONOTONIC ns when it was recorded
+ * @param args      {@code Long} for u64, {@code byte[]} for byte strings
+ */
+public record LogRecord(long index, long offset, SessionEvent event, String name, long timestamp, int pid,
+                        List<Object> args) {
+    public long u64(int i) {
+        return (Long) args.get(i);
+    }
+
+    public byte[] bytes(int i) {
+        return (byte[]) args.get(i);
+    }
+
+    public String text(int i) {
+        return new String(bytes(i), StandardCharsets.UTF_8);
+    }
+
+    public boolean is(SessionEvent e) {
+        return event == e;
+    }
+}

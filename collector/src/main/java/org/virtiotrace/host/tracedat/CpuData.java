@@ -1,0 +1,52 @@
+package org.virtiotrace.host.tracedat;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** One CPU's whole pages, wherever they lie: a file of their own, or ranges of another file. */
+public interface CpuData {
+    long size() throws IOException;
+
+    /** Appends the pages to {@code to}. */
+    void copyTo(FileChannel to) throws IOException;
+
+    /** What to name in messages. */
+    String describe();
+
+    /** Pages that are a whole file (a spool, cpuN.raw). */
+    static CpuData of(Path file) {
+        return new CpuData() {
+            @Override
+            public long size() throws IOException {
+                return Files.size(file);
+            }
+
+            @Override
+            public void copyTo(FileChannel to) throws IOException {
+                try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                    transfer(in, 0, in.size(), to, file.toString());
+                }
+            }
+
+            @Override
+            public String describe() {
+                return file.toString();
+            }
+        };
+    }
+
+    /** Copies {@code len} bytes of {@code in} from {@code at}, in as many transfers as it takes. */
+    static void transfer(FileChannel in, long at, long len, FileChannel to, String what) throws IOException {
+        long done = 0;
+        while (done < len) {
+            long n = in.transferTo(at + done, len - done, to);
+            if (n <= 0) {
+                throw new IOException(what + ": copied " + done + " of " + len + " bytes (the file is shorter)");
+            }
+            done += n;
+        }
+    }
+}
