@@ -108,7 +108,7 @@ run_one() {
     'BEGIN {printf "%-8s %8s MB %6d ms CPU %8.3f ms/MB  overrun %d\n", m, mb, ms, (mb > 0 ? ms / mb : 0), o}'
 }
 
-echo "# collector-bench: $pairs pairs x $secs s, $ncpu CPUs, every event for $ops getppid() per 10 ms per CPU"
+echo "# collector-bench: $pairs rounds x $secs s, $ncpu CPUs, every event for $ops getppid() per 10 ms per CPU"
 for ((i = 0; i < pairs; i++)); do
   for m in ${MODES:-cat record session}; do run_one "$m"; done
 done

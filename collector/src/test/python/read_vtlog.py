@@ -110,11 +110,7 @@ _ARG = re.compile(r"^(?P<type>.*?)(?P<name>\w+)$")
 def _arg_kind(ctype):
     """QEMU's rule (tracetool.backend.simple.is_string): a char pointer is a string, all else a u64."""
     t = " ".join(ctype.replace("*", " * ").split())
-    if t in ("const char *", "char *"):
-        return STR
-    if "*" in t and t.replace("*", "").strip() in ("const char", "char"):
-        raise ValueError("type %r: only single char pointers are strings" % ctype)
-    return U64
+    return STR if t in ("const char *", "char *") else U64
 
 
 def read_trace_events(path):
@@ -136,10 +132,7 @@ def read_trace_events(path):
                     am = _ARG.match(part)
                     if not part or not am or not am.group("type").strip():
                         raise TraceEventsError("%s:%d: bad argument %r in %s" % (path, lineno, part, name))
-                    try:
-                        args.append((am.group("name"), _arg_kind(am.group("type"))))
-                    except ValueError as e:
-                        raise TraceEventsError("%s:%d: %s in %s" % (path, lineno, e, name))
+                    args.append((am.group("name"), _arg_kind(am.group("type"))))
             if name in events:
                 raise TraceEventsError("%s:%d: event %s declared twice" % (path, lineno, name))
             events[name] = args
@@ -199,9 +192,9 @@ class LogReader:
     def _need(self, start, what, at, n, part):
         """Ensure n bytes at `at`, else stop: the file is cut inside this record."""
         if at + n > self.size:
-            raise Stop("cut", "%s is cut: its %s needs %d bytes from byte %d, %d available (the file"
-                       " ends at byte %d)" % (self._where(start, what), part, n, at, self.size - at,
-                                              self.size))
+            raise Stop("cut", "%s is cut: %d bytes needed from byte %d for its %s, %d available (the"
+                       " file ends at byte %d)" % (self._where(start, what), n, at, part,
+                                                   self.size - at, self.size))
 
     def records(self):
         e = self.e
@@ -231,24 +224,23 @@ class LogReader:
                            "id, timestamp, length and pid")
                 event_id, ts, length, pid = ev_head.unpack_from(buf, p)
                 rec = Record(self.event_index, start, event_id, ts, length, pid)
-                what = "event record (id %d)" % event_id
+                if event_id == DROPPED_EVENT_ID:
+                    rec.name = DROPPED_EVENT_NAME
+                else:
+                    rec.name = self.names.get(event_id)
+                what = "event record %s(id %d)" % ("" if rec.name is None else rec.name + " ", event_id)
                 if length < EVENT_HEADER_LEN:
                     raise Stop("corrupt", "%s declares length %d, less than the %d bytes of its id,"
                                " timestamp, length and pid" % (self._where(start, what), length,
                                                                EVENT_HEADER_LEN))
                 end = p + length  # where the record ends by its length
-                if event_id == DROPPED_EVENT_ID:
-                    rec.name = DROPPED_EVENT_NAME
-                else:
-                    rec.name = self.names.get(event_id)
                 if rec.name is not None and rec.name in self.events:
-                    what = "event record %s (id %d)" % (rec.name, event_id)
                     rec.args = self._args(start, what, p + EVENT_HEADER_LEN, end,
                                           self.events[rec.name], u32, u64)
                     rec.known = True
                 else:
                     self._need(start, what + (" (unmapped)" if rec.name is None else
-                                              " (%s, not in the trace-events file)" % rec.name),
+                                              " (not in the trace-events file)"),
                                p, length, "declared length")
                     self.unknown += 1
                 self.pos = end
@@ -279,7 +271,7 @@ class LogReader:
                            " %d left of the declared length"
                            % (self._where(start, what), declared, part, n, p, end - p))
             # The declared end lies beyond the end of the file, and so does this part.
-            raise Stop("cut", "%s is cut: it needs %d bytes from byte %d (record type and declared"
+            raise Stop("cut", "%s is cut: %d bytes needed from byte %d (record type and declared"
                        " length %d), %d available (the file ends at byte %d, in its %s)"
                        % (self._where(start, what), end - start, start, declared,
                           self.size - start, self.size, part))

@@ -107,7 +107,7 @@ class SessionLogFormatTest {
 
     @Test
     void a_log_cut_at_any_byte_reads_back_up_to_its_last_whole_record() throws Exception {
-        Path p = sampleLog(3);
+        Path p = sampleLog(12);
         byte[] whole = Files.readAllBytes(p);
         List<Long> ends = new ArrayList<>();
         try (LogReader r = LogReader.open(p)) {
@@ -125,7 +125,20 @@ class SessionLogFormatTest {
             ends.add(mappingEnd); // whole mapping records end here: no event record yet
             mappingEnd += 8 + 8 + 4 + e.wireName().length();
         }
-        for (int at = 24; at < whole.length; at += at < headerEnd + 2000 || at > whole.length - 2000 ? 1 : 97) {
+        java.util.TreeSet<Integer> cuts = new java.util.TreeSet<>();
+        for (long e : ends) {
+            cuts.add((int) e); // every record boundary, and a byte either side of it
+            cuts.add((int) e - 1);
+            cuts.add(Math.min((int) e + 1, whole.length - 1));
+        }
+        Random random = new Random(11);
+        for (int i = 0; i < 2000; i++) {
+            cuts.add(24 + random.nextInt(whole.length - 24)); // and anywhere
+        }
+        for (int at = 24; at < headerEnd + 300; at++) {
+            cuts.add(at);
+        }
+        for (int at : cuts.tailSet(24)) {
             Files.write(cut, java.util.Arrays.copyOf(whole, at));
             long expect = 0;
             for (long e : ends) {
