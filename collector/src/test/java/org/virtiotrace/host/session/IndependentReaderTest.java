@@ -26,10 +26,14 @@ import org.virtiotrace.host.testing.Proc;
  * A session log recorded on this machine (the agent on the real tracefs, FIFO ports), read by
  * src/test/python/read_vtlog.py: a simpletrace v4 reader written from QEMU's published layout
  * and the trace-events file alone, not from our writer. It must find every record ours finds,
- * and each CPU's data exactly as the collector received it.
+ * and each CPU's data exactly as the collector received it. And QEMU's own scripts/simpletrace.py
+ * (taken from Debian's qemu source package by src/test/python/fetch-qemu-simpletrace.sh) reads
+ * every record of it with the shipped trace-events file.
  */
 class IndependentReaderTest {
     private static final Path READER = Path.of("src/test/python/read_vtlog.py");
+    private static final Path FETCH_QEMU = Path.of("src/test/python/fetch-qemu-simpletrace.sh");
+    private static final Path QEMU_SCRIPTS = Path.of("/var/cache/virtio-trace-agent/qemu-simpletrace");
     private static final Path EVENTS = Path.of("src/main/resources/org/virtiotrace/host/session/trace-events");
     private static final Pattern CPU_DATA = Pattern.compile(
             "\"(\\d+)\": \\{\\s*\"bytes\": (\\d+),\\s*\"sha256\": \"([0-9a-f]{64})\"");
@@ -115,6 +119,25 @@ class IndependentReaderTest {
         String json = p.stdout();
         assertEquals(ourCount(cut), field(json, "records"), json);
         assertTrue(json.contains("\"cut\": \"") && json.contains("\"end\": null"), json);
+    }
+
+    @Test
+    void qemus_own_simpletrace_reads_every_record_with_the_shipped_events_file() throws Exception {
+        Proc fetch = rig.track(Proc.start(List.of("bash", FETCH_QEMU.toString(), QEMU_SCRIPTS.toString())));
+        assertEquals(0, fetch.waitFor(Duration.ofSeconds(600)), "cannot get QEMU's simpletrace.py: " + fetch.stderr());
+        Proc p = rig.track(Proc.start(List.of("python3", QEMU_SCRIPTS.resolve("simpletrace.py").toString(),
+                EVENTS.toString(), log.toString())));
+        assertEquals(0, p.waitFor(Duration.ofSeconds(120)), p.stderr());
+        List<String> lines = p.stdout().lines().toList();
+        assertEquals(ourCount(log), lines.size(), "one line per record");
+        assertTrue(lines.get(0).startsWith("vt_session ") && lines.get(0).contains("format_version=0x1"),
+                lines.get(0));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("vt_ctl_write ") && l.contains("bytes=b'1\\n'")),
+                "the start order, as QEMU's reader prints it");
+        assertTrue(lines.get(lines.size() - 1).startsWith("vt_end ") && lines.get(lines.size() - 1)
+                .contains("exit_status=0x0"), lines.get(lines.size() - 1));
+        long data = lines.stream().filter(l -> l.startsWith("vt_data ")).count();
+        assertTrue(data > 0, "data records");
     }
 
     private static String sha256(Path f) throws Exception {
