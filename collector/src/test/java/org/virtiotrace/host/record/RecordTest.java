@@ -113,4 +113,33 @@ class RecordTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.events().size() > 0);
     }
+
+    @Test
+    void a_session_log_that_fills_its_disk_stops_and_the_trace_dat_is_still_whole() throws Exception {
+        Path small = rig.work.resolve("small");
+        Files.createDirectories(small);
+        // room for the metadata (~1.3 MB on the wire here) and a few chunks of data, not for 2 s of it
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
+                .inheritIO().start().waitFor());
+        try {
+            rig.startAgent();
+            rig.load(loading::get);
+            Path dat = rig.work.resolve("vm.dat");
+            Proc rec = rig.record("-o", dat.toString(), "--duration", "2", "--session",
+                    small.resolve("vm.vtlog").toString());
+            assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+            loading.set(false);
+            assertTrue(rec.stderr().contains("warning: session log: " + small.resolve("vm.vtlog"))
+                    && rec.stderr().contains("the recording goes on without it"), rec.stderr());
+            TraceCmd.Run r = TraceCmd.report(dat);
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(rig.readEvents(), r.events().size(), "the pages the log could not take are in the spool");
+            Proc d = rig.track(Proc.virtioTrace("dump", small.resolve("vm.vtlog").toString()));
+            assertEquals(Exit.OK, d.waitFor(Duration.ofSeconds(30)), "the log reads back whole: " + d.stdout());
+            assertTrue(d.stdout().contains(" vt_data cpu="), "the log filled while data came (the pages it took "
+                    + "stay there, the rest went to the spool), not before: " + d.stdout());
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).inheritIO().start().waitFor();
+        }
+    }
 }

@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.testing.HostRig;
 import org.virtiotrace.host.testing.Proc;
 
@@ -46,13 +45,9 @@ class IndependentReaderTest {
     @BeforeEach
     void recordASession() throws Exception {
         rig = HostRig.create();
-        rig.startAgent();
-        rig.load(loading::get);
-        log = rig.work.resolve("vm.vtlog");
         raw = rig.work.resolve("raw");
-        Proc rec = rig.record("-o", rig.work.resolve("vm.dat").toString(), "--duration", "2", "--session",
-                log.toString(), "--raw", raw.toString());
-        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        rig.recordSessionUnderLoad(loading::get, "--raw", raw.toString());
+        log = rig.work.resolve("vm.vtlog");
         loading.set(false);
     }
 

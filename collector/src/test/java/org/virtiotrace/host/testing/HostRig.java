@@ -68,6 +68,23 @@ public final class HostRig implements AutoCloseable {
         return track(Proc.virtioTrace(a.toArray(String[]::new)));
     }
 
+    /**
+     * The agent under load, recorded for 2 s into work/vm.dat with a session log work/vm.vtlog
+     * (and {@code more} arguments); returns the finished recording.
+     */
+    public Proc recordSessionUnderLoad(java.util.function.BooleanSupplier loading, String... more) throws Exception {
+        startAgent();
+        load(loading);
+        List<String> a = new ArrayList<>(List.of("-o", work.resolve("vm.dat").toString(), "--duration", "2",
+                "--session", work.resolve("vm.vtlog").toString()));
+        a.addAll(List.of(more));
+        Proc rec = record(a.toArray(String[]::new));
+        if (rec.waitFor(Duration.ofSeconds(60)) != 0) {
+            throw new AssertionError("record --session failed: " + rec.stderr());
+        }
+        return rec;
+    }
+
     /** Events in the instance until {@code running} is false (markers, and the scheduling they cause). */
     public Thread load(java.util.function.BooleanSupplier running) {
         Thread t = new Thread(() -> {
