@@ -118,15 +118,17 @@ class RecordTest {
     void a_session_log_that_fills_its_disk_stops_and_the_trace_dat_is_still_whole() throws Exception {
         Path small = rig.work.resolve("small");
         Files.createDirectories(small);
-        // room for the metadata (~1.3 MB on the wire here) and a few chunks of data, not for 2 s of it
-        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString())
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString())
                 .inheritIO().start().waitFor());
         try {
             rig.startAgent();
             rig.load(loading::get);
             Path dat = rig.work.resolve("vm.dat");
-            Proc rec = rig.record("-o", dat.toString(), "--duration", "2", "--session",
+            Proc rec = rig.record("-o", dat.toString(), "--duration", "4", "--session",
                     small.resolve("vm.vtlog").toString());
+            Thread.sleep(2000); // data is flowing into the log: now the disk fills up
+            new ProcessBuilder("dd", "if=/dev/zero", "of=" + small.resolve("filler"), "bs=1M")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
             assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
             loading.set(false);
             assertTrue(rec.stderr().contains("warning: session log: " + small.resolve("vm.vtlog"))
