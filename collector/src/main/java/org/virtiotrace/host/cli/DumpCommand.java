@@ -51,7 +51,8 @@ final class DumpCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "a LOG is needed (or --trace-events)");
         }
         if (!Files.isRegularFile(log)) {
-            System.err.println("virtio-trace: error: " + log + ": no such file");
+            System.err.println("virtio-trace: error: " + log + (Files.exists(log) ? ": not a file"
+                    : ": no such file"));
             return Exit.BAD_LOG;
         }
         try (LogReader r = LogReader.open(log)) {

@@ -80,7 +80,8 @@ final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--speed takes 1 or max, not " + speed);
         }
         if (!Files.isRegularFile(log)) {
-            System.err.println("virtio-trace: error: " + log + ": no such file");
+            System.err.println("virtio-trace: error: " + log + (Files.exists(log) ? ": not a file"
+                    : ": no such file"));
             return Exit.BAD_LOG;
         }
         if (mode.toDat == null && !Native.isAvailable()) {

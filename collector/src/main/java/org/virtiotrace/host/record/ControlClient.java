@@ -25,6 +25,8 @@ final class ControlClient {
     private final ByteBuffer buf = ByteBuffer.allocateDirect(256 << 10);
     private final byte[] copy = new byte[256 << 10];
     private long nextId = 1;
+    private long written;
+    private long read;
     private String lastProblem;
 
     ControlClient(PortLink link, SessionLog log) {
@@ -60,6 +62,7 @@ final class ControlClient {
         log.event(SessionEvent.CTL_WRITE, b);
         try {
             link.write(ByteBuffer.wrap(b), WRITE_TIMEOUT_MS);
+            written += b.length;
         } catch (IOException e) {
             log.portError(link.describe(), e);
             throw e;
@@ -94,6 +97,7 @@ final class ControlClient {
                 continue;
             }
             log.chunk(SessionEvent.CTL_READ, 0, buf, 0, n);
+            read += n;
             buf.flip().get(copy, 0, n);
             for (ReplyFrame f : scanner.feed(copy, 0, n)) {
                 if (f.requestId() == r.id()) {
@@ -101,6 +105,11 @@ final class ControlClient {
                 }
             }
         }
+    }
+
+    /** Bytes written to and read from the port in this session (not counting stale ones). */
+    long[] totals() {
+        return new long[] {written, read};
     }
 
     /** What an unanswered {@link #ask} saw instead of its reply. */

@@ -170,7 +170,7 @@ public final class Recorder {
                 t.join(TimeUnit.SECONDS.toMillis(5));
             }
             progress.finish();
-            logTotals(collectors);
+            logTotals(ctl, collectors);
             return Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir);
         } finally {
             collectors.forEach(CpuCollector::close);
@@ -259,7 +259,8 @@ public final class Recorder {
         }
     }
 
-    private void logTotals(List<CpuCollector> collectors) {
+    private void logTotals(ControlClient ctl, List<CpuCollector> collectors) {
+        log.event(SessionEvent.CTL_TOTAL, ctl.totals()[0], ctl.totals()[1]);
         for (CpuCollector c : collectors) {
             log.event(SessionEvent.CPU_TOTAL, c.cpu, c.bytes(), c.pages(), c.lostEvents(), c.tornPages(), c.leftover());
         }

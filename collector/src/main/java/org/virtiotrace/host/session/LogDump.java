@@ -67,6 +67,7 @@ public final class LogDump {
             case CPU_TOTAL -> String.format("cpu=%d bytes=%d pages=%d lost=%d torn=%d cut=%d", rec.u64(0), rec.u64(1),
                     rec.u64(2), rec.u64(3), rec.u64(4), rec.u64(5));
             case END -> "exit=" + rec.u64(0) + " records=" + rec.u64(1);
+            case CTL_TOTAL -> "written=" + rec.u64(0) + " read=" + rec.u64(1);
         };
     }
 

@@ -31,7 +31,8 @@ public enum SessionEvent {
     PROGRESS("vt_progress", Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64),
     CPU_TOTAL("vt_cpu_total", Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64),
     NOTE("vt_note", Arg.BYTES),
-    END("vt_end", Arg.U64, Arg.U64);
+    END("vt_end", Arg.U64, Arg.U64),
+    CTL_TOTAL("vt_ctl_total", Arg.U64, Arg.U64);
 
     /** An argument's wire form: a u64, or a u32 length and that many bytes. */
     public enum Arg { U64, BYTES }
