@@ -16,7 +16,6 @@ import org.virtiotrace.agent.meta.FileSet;
 import org.virtiotrace.agent.meta.GuestMetadata;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.host.Exit;
-import org.virtiotrace.host.VersionText;
 import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
@@ -58,7 +57,7 @@ public final class Recorder {
         try (SessionLock lock = SessionLock.tryTake(ports.dir(), holder).orElseThrow(() -> new RecordException(
                 Exit.BUSY, ports.dir().resolve(SessionLock.NAME) + ": another virtio-trace (" + holder[0]
                         + ") records from these ports; two readers would split the pages between them"))) {
-            SessionLog log = openLog();
+            SessionLog log = RecordingLog.open(opt);
             Summary summary = null;
             try {
                 summary = record(ports, log);
@@ -69,39 +68,10 @@ public final class Recorder {
                 throw e;
             } finally {
                 if (summary != null) {
-                    closeLog(log, summary);
+                    RecordingLog.close(log, summary);
                 }
                 log.close();
             }
-        }
-    }
-
-    private SessionLog openLog() throws RecordException {
-        if (opt.session() == null) {
-            return SessionLog.NONE;
-        }
-        try {
-            return SessionLog.create(opt.session(), opt.ports().target(), VersionText.collector());
-        } catch (IOException e) {
-            throw new RecordException(Exit.OUTPUT, opt.session() + ": cannot write the session log: " + e.getMessage());
-        }
-    }
-
-    /** The warnings, each CPU's totals and the end record; a log that failed on the way says so in the summary. */
-    private static void closeLog(SessionLog log, Summary summary) {
-        if (!log.enabled()) {
-            if (log.failure() != null) {
-                summary.lines().add("warning: session log: " + log.failure());
-            }
-            return;
-        }
-        summary.lines().stream().filter(l -> l.startsWith("warning: ")).forEach(l -> log.event(SessionEvent.NOTE, l));
-        log.end(summary.exit());
-        if (log.failure() != null) {
-            summary.lines().add("warning: session log: " + log.failure());
-        } else {
-            summary.lines().add(String.format("session log %s (%.1f MB, %d records); see it with: virtio-trace dump %s",
-                    log.path(), log.size() / 1e6, log.records(), log.path()));
         }
     }
 
@@ -170,7 +140,7 @@ public final class Recorder {
                 t.join(TimeUnit.SECONDS.toMillis(5));
             }
             progress.finish();
-            logTotals(ctl, collectors);
+            RecordingLog.totals(log, ctl, collectors);
             return Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir);
         } finally {
             collectors.forEach(CpuCollector::close);
@@ -244,25 +214,12 @@ public final class Recorder {
             progress.draw(System.nanoTime() - started);
             if (System.nanoTime() - lastLogged >= TimeUnit.SECONDS.toNanos(1)) {
                 lastLogged = System.nanoTime();
-                logProgress(collectors, SessionEvent.PROGRESS);
+                RecordingLog.progress(log, collectors);
             }
             if (collectors.stream().allMatch(CpuCollector::ended)) {
                 warnings.add("every port closed before the stop: the guest went away");
                 return;
             }
-        }
-    }
-
-    private void logProgress(List<CpuCollector> collectors, SessionEvent e) {
-        for (CpuCollector c : collectors) {
-            log.event(e, c.cpu, c.bytes(), c.pages(), c.lostEvents(), c.tornPages());
-        }
-    }
-
-    private void logTotals(ControlClient ctl, List<CpuCollector> collectors) {
-        log.event(SessionEvent.CTL_TOTAL, ctl.totals()[0], ctl.totals()[1]);
-        for (CpuCollector c : collectors) {
-            log.event(SessionEvent.CPU_TOTAL, c.cpu, c.bytes(), c.pages(), c.lostEvents(), c.tornPages(), c.leftover());
         }
     }
 
