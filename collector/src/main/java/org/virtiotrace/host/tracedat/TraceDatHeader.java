@@ -17,11 +17,18 @@ import org.virtiotrace.agent.meta.FileSet;
  * @param cpuCount  CPUs in the file: the highest traced CPU + 1 (untraced ones are empty)
  * @param cpuStats  per CPU, its per_cpu/cpuN/stats text (CPUSTAT options)
  * @param date      wall-clock offset text for a DATE option, or null
+ * @param time      the options that put the file on another clock's timeline
  */
 public record TraceDatHeader(ByteOrder order, int longSize, int pageSize, byte[] headerPage, byte[] headerEvent,
                              List<byte[]> ftraceFormats, Map<String, List<byte[]>> systemFormats, byte[] kallsyms,
                              byte[] printkFormats, byte[] savedCmdlines, String traceClock, String uname,
-                             int cpuCount, Map<Integer, String> cpuStats, String date) {
+                             int cpuCount, Map<Integer, String> cpuStats, String date, TimeOptions time) {
+
+    /** The same header with these timeline options. */
+    public TraceDatHeader withTime(TimeOptions t) {
+        return new TraceDatHeader(order, longSize, pageSize, headerPage, headerEvent, ftraceFormats, systemFormats,
+                kallsyms, printkFormats, savedCmdlines, traceClock, uname, cpuCount, cpuStats, date, t);
+    }
 
     /** Reads the parts of a metadata set; {@code info} is the handshake ({@code key=value}). */
     public static TraceDatHeader from(FileSet meta, java.util.Properties info, int cpuCount) {
@@ -50,7 +57,7 @@ public record TraceDatHeader(ByteOrder order, int longSize, int pageSize, byte[]
                 meta.get("kallsyms").orElse(new byte[0]), meta.get("printk_formats").orElse(new byte[0]),
                 meta.get("saved_cmdlines").orElse(new byte[0]),
                 meta.text("trace_clock").map(String::trim).orElse(null), info.getProperty("uname"),
-                cpuCount, stats, null);
+                cpuCount, stats, null, TimeOptions.NONE);
     }
 
     private static byte[] require(FileSet meta, String name) {

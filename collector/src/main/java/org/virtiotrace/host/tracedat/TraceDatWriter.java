@@ -23,7 +23,13 @@ public final class TraceDatWriter {
     static final int OPTION_CPUSTAT = 2;
     static final int OPTION_TRACECLOCK = 4;
     static final int OPTION_UNAME = 5;
+    static final int OPTION_OFFSET = 7;
     static final int OPTION_CPUCOUNT = 8;
+    static final int OPTION_TRACEID = 11;
+    static final int OPTION_TIME_SHIFT = 12;
+    static final int OPTION_GUEST = 13;
+    /** TIME_SHIFT's flag: interpolate between samples (else each holds until the next). */
+    static final int TSYNC_INTERPOLATE = 1;
 
     private TraceDatWriter() {
     }
@@ -105,11 +111,46 @@ public final class TraceDatWriter {
             byte[] d = (h.date() + "\0").getBytes(StandardCharsets.US_ASCII);
             s.u16(OPTION_DATE).u32(d.length).bytes(d);
         }
+        writeTimeOptions(s, h.time());
         for (var e : h.cpuStats().entrySet()) {
             byte[] st = ("CPU: " + e.getKey() + "\n" + e.getValue() + "\0").getBytes(StandardCharsets.UTF_8);
             s.u16(OPTION_CPUSTAT).u32(st.length).bytes(st);
         }
         s.u16(OPTION_DONE);
+    }
+
+    private static void writeTimeOptions(Sections s, TimeOptions t) {
+        if (t.traceId() != null) {
+            s.u16(OPTION_TRACEID).u32(8).u64(t.traceId());
+        }
+        for (TimeOptions.Guest g : t.guests()) {
+            byte[] name = (g.name() + "\0").getBytes(StandardCharsets.UTF_8);
+            s.u16(OPTION_GUEST).u32(name.length + 8 + 4 + 8 * g.vcpuHostTids().size()).bytes(name).u64(g.traceId())
+                    .u32(g.vcpuHostTids().size());
+            for (int v = 0; v < g.vcpuHostTids().size(); v++) {
+                s.u32(v).u32(g.vcpuHostTids().get(v));
+            }
+        }
+        if (t.shift() != null) {
+            List<List<TimeOptions.Sample>> cpus = t.shift().perCpu();
+            int samples = cpus.stream().mapToInt(List::size).sum();
+            // peer id, flags, CPU count; per CPU its count, times, offsets, scalings; then per CPU its fraction bits
+            s.u16(OPTION_TIME_SHIFT).u32(16 + 4 * cpus.size() + 32 * samples).u64(t.shift().peerTraceId())
+                    .u32(t.shift().interpolate() ? TSYNC_INTERPOLATE : 0).u32(cpus.size());
+            for (List<TimeOptions.Sample> c : cpus) {
+                s.u32(c.size());
+                c.forEach(x -> s.u64(x.time()));
+                c.forEach(x -> s.u64(x.offset()));
+                c.forEach(x -> s.u64(1)); // scaling: 1 (0 would make every time the offset alone)
+            }
+            for (List<TimeOptions.Sample> c : cpus) {
+                c.forEach(x -> s.u64(0));
+            }
+        }
+        if (t.offsetNs() != null) {
+            byte[] o = (t.offsetNs() + "\0").getBytes(StandardCharsets.US_ASCII);
+            s.u16(OPTION_OFFSET).u32(o.length).bytes(o);
+        }
     }
 
     static long align(long n, int to) {
