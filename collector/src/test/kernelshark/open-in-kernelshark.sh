@@ -153,7 +153,7 @@ ks_reap() { # sets KS_ST to how the (dead) kernelshark ended, and forgets it
     fi
 }
 
-MAIN="" state=timeout
+MAIN="" state=timeout other=0
 base=$(basename -- "$FILE")
 while ((SECONDS - START < TIMEOUT)); do
     if ! kill -0 "$KS_PID" 2>/dev/null; then state=died; break; fi
@@ -161,9 +161,16 @@ while ((SECONDS - START < TIMEOUT)); do
     MAIN=$(B="$base)" awk -F'\t' '{ b = ENVIRON["B"] }
         index($2, "Kernel Shark (") == 1 && substr($2, length($2) - length(b) + 1) == b { print $1; exit }' <<<"$wins")
     if [[ -n $MAIN ]]; then state=loaded; break; fi
-    # An error is printed just before its modal dialog opens; a window that is neither the main
-    # window nor the "KernelShark" progress window is a dialog: stop waiting for the title.
-    if grep -q '^ERROR' "$LOG" || awk -F'\t' '$1 != "" && $2 !~ /^Kernel ?Shark/ { f = 1 } END { exit !f }' <<<"$wins"; then
+    # An error is printed just before its modal dialog opens; a titled window that is neither the
+    # main window nor the "KernelShark" progress window, seen on two looks in a row, is a dialog:
+    # stop waiting for the title. (Qt maps some windows briefly, untitled or not yet renamed,
+    # while the main window comes up: one look is not enough.)
+    if awk -F'\t' '$1 != "" && $2 != "" && $2 !~ /^Kernel ?Shark/ { f = 1 } END { exit !f }' <<<"$wins"; then
+        other=$((other + 1))
+    else
+        other=0
+    fi
+    if grep -q '^ERROR' "$LOG" || ((other >= 2)); then
         state=error; break
     fi
     sleep 0.25
@@ -198,7 +205,7 @@ if awk -F'\t' '$2 == "KernelShark" { f = 1 } END { exit !f }' <<<"$wins"; then
     fail "kernelshark's loading window 'KernelShark' is still open after opening $FILE: $(first_error) (log: $LOG)"
 fi
 if [[ $state != loaded ]]; then # cannot happen (an error without a window), but never pass it
-    fail "kernelshark did not load $FILE: $(first_error) (log: $LOG)"
+    fail "kernelshark did not load $FILE: $(first_error); windows: $(windows | titles) (log: $LOG)"
 fi
 if err=$(grep -m 1 -i -E 'error|fail|unable|cannot|can.t|corrupt|invalid' "$LOG"); then
     fail "kernelshark printed about $FILE: $err (log: $LOG)"
