@@ -44,6 +44,10 @@ public final class PageCheck {
         this.nativeWalk = NATIVE != null && order == ByteOrder.nativeOrder();
     }
 
+    public int pageSize() {
+        return pageSize;
+    }
+
     /**
      * True when the page at {@code at} is whole and follows the last one; counts its losses.
      * Whole means its events walk exactly to its commit, and it begins no earlier than the last

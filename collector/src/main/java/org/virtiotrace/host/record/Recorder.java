@@ -32,6 +32,7 @@ public final class Recorder {
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile boolean hurry;
     private final List<String> warnings = new ArrayList<>();
+    /** --session's log, or {@link SessionLog#NONE}: set once at the start of {@link #run}. */
     private SessionLog log = SessionLog.NONE;
 
     public Recorder(RecordOptions opt, Native nat) {
@@ -57,10 +58,10 @@ public final class Recorder {
         try (SessionLock lock = SessionLock.tryTake(ports.dir(), holder).orElseThrow(() -> new RecordException(
                 Exit.BUSY, ports.dir().resolve(SessionLock.NAME) + ": another virtio-trace (" + holder[0]
                         + ") records from these ports; two readers would split the pages between them"))) {
-            SessionLog log = RecordingLog.open(opt);
+            log = RecordingLog.open(opt);
             Summary summary = null;
             try {
-                summary = record(ports, log);
+                summary = record(ports);
                 return summary;
             } catch (RecordException e) {
                 log.event(SessionEvent.NOTE, "error: " + e.getMessage());
@@ -75,9 +76,7 @@ public final class Recorder {
         }
     }
 
-    private Summary record(PortLayout ports, SessionLog log) throws RecordException, IOException,
-            InterruptedException {
-        this.log = log;
+    private Summary record(PortLayout ports) throws RecordException, IOException, InterruptedException {
         ControlClient ctl = new ControlClient(ports.open(nat, PortLayout.CTL), log);
         List<CpuCollector> collectors = new ArrayList<>();
         Path spoolDir = null;

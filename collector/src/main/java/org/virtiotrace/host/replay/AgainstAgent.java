@@ -2,6 +2,7 @@ package org.virtiotrace.host.replay;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,12 +19,9 @@ import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.link.PortLink;
+import org.virtiotrace.host.record.Metadata;
 import org.virtiotrace.host.record.PageCheck;
 import org.virtiotrace.host.record.PageSpool;
-import org.virtiotrace.host.session.LogFormatException;
-import org.virtiotrace.host.session.LogReader;
-import org.virtiotrace.host.session.LogRecord;
-import org.virtiotrace.host.session.SessionEvent;
 
 /**
  * {@code replay --against-agent}: plays the recorded host's orders and requests, at their
@@ -59,18 +57,22 @@ public final class AgainstAgent {
     }
 
     /** The divergence found, as lines, or the comparison's summary. */
-    public ReplayResult run() throws IOException, InterruptedException, LogFormatException {
+    public ReplayResult run() throws IOException, InterruptedException {
         long[] windowBytes = recordedWindows();
-        int pageSize = s.metadata().map(m -> m.pageSize()).orElse(4096);
+        Optional<Metadata> meta = s.metadata();
+        int pageSize = meta.map(Metadata::pageSize).orElse(4096);
+        ByteOrder byteOrder = meta.map(Metadata::order).orElse(ByteOrder.LITTLE_ENDIAN);
+        int longSize = meta.map(Metadata::longSize).orElse(8);
         PortLink ctl = ports.open(nat, PortLayout.CTL);
         Map<Integer, DataWatch> watches = new TreeMap<>();
         try {
             for (int cpu : s.dataPorts().keySet()) {
                 String name = ports.dataName(cpu);
                 if (!ports.has(name)) {
-                    return diverged(-1, ports.probe(name).toString(), "a port for cpu" + cpu, "none in " + ports.dir());
+                    return diverged(-1, ports.probe(name).toString(), new Mismatch("a port for cpu" + cpu,
+                            "none in " + ports.dir()));
                 }
-                DataWatch w = new DataWatch(cpu, ports.open(nat, name), pageSize);
+                DataWatch w = new DataWatch(cpu, ports.open(nat, name), new PageCheck(pageSize, byteOrder, longSize));
                 watches.put(cpu, w);
                 w.thread.start();
             }
@@ -95,9 +97,9 @@ public final class AgainstAgent {
                 }
                 boolean order = w.token().equals("1") || w.token().equals("0");
                 if (order) {
-                    Optional<String> d = closeWindow(window, lastOrder, windowBytes, atWindowStart, watches, w);
+                    Optional<Mismatch> d = closeWindow(lastOrder, windowBytes[window], atWindowStart, watches);
                     if (d.isPresent()) {
-                        return diverged(w.index(), "the data ports", d.get().split("\\|")[0], d.get().split("\\|")[1]);
+                        return diverged(w.index(), "the data ports", d.get());
                     }
                     window++;
                     atWindowStart = sample(watches);
@@ -110,24 +112,23 @@ public final class AgainstAgent {
                     int timeout = (int) Math.max(REPLY_MIN_TIMEOUT_MS,
                             TimeUnit.NANOSECONDS.toMillis(10 * s.replyLatencyNanos(id)));
                     Optional<ReplyFrame> got = await(ctl, scanner, id, want.isPresent() ? timeout : UNANSWERED_WAIT_MS);
-                    Optional<String> d = ReplyComparison.compare(w.request().get().name(), want, got);
+                    Optional<Mismatch> d = ReplyComparison.compare(w.request().get().name(), want, got);
                     if (d.isPresent()) {
-                        return diverged(s.replyRecord(id).orElse(w.index()), ctl.describe(), d.get().split("\\|")[0],
-                                d.get().split("\\|")[1]);
+                        return diverged(s.replyRecord(id).orElse(w.index()), ctl.describe(), d.get());
                     }
                     checked++;
                 }
             }
             awaitQuiet(watches);
-            Optional<String> d = closeWindow(window, lastOrder, windowBytes, atWindowStart, watches, null);
+            Optional<Mismatch> d = closeWindow(lastOrder, windowBytes[window], atWindowStart, watches);
             if (d.isPresent()) {
-                return diverged(s.records(), "the data ports", d.get().split("\\|")[0], d.get().split("\\|")[1]);
+                return diverged(s.records(), "the data ports", d.get());
             }
             for (DataWatch w : watches.values()) {
                 w.finish();
                 if (w.spool.tornPages() > 0 || w.spool.leftover() > 0) {
-                    return diverged(s.records(), w.link.describe(), "whole pages", w.spool.tornPages()
-                            + " torn pages and " + w.spool.leftover() + " bytes of a page cut short");
+                    return diverged(s.records(), w.link.describe(), new Mismatch("whole pages", w.spool.tornPages()
+                            + " torn pages and " + w.spool.leftover() + " bytes of a page cut short"));
                 }
             }
             List<String> lines = new ArrayList<>();
@@ -147,7 +148,7 @@ public final class AgainstAgent {
     }
 
     /** Recorded data bytes in each window between orders: window 0 is before the first order. */
-    private long[] recordedWindows() throws IOException, LogFormatException {
+    private long[] recordedWindows() {
         List<Long> orderTimes = new ArrayList<>();
         for (RecordedSession.CtlWrite w : s.writes()) {
             if (w.token().equals("1") || w.token().equals("0")) {
@@ -155,40 +156,34 @@ public final class AgainstAgent {
             }
         }
         long[] bytes = new long[orderTimes.size() + 1];
-        try (LogReader r = LogReader.open(s.path())) {
-            for (Optional<LogRecord> o; (o = r.next()).isPresent(); ) {
-                LogRecord rec = o.get();
-                if (rec.is(SessionEvent.DATA)) {
-                    int i = 0;
-                    while (i < orderTimes.size() && orderTimes.get(i) <= rec.timestamp()) {
-                        i++;
-                    }
-                    bytes[i] += rec.bytes(1).length;
-                }
+        for (RecordedSession.DataChunk c : s.dataChunks()) {
+            int i = 0;
+            while (i < orderTimes.size() && orderTimes.get(i) <= c.timestamp()) {
+                i++;
             }
+            bytes[i] += c.bytes();
         }
         return bytes;
     }
 
     /**
-     * The window that ends: data must have come while started where the recording had some,
-     * and none before the first order. The window after a 0 holds the tail, whose size is
-     * timing: not compared. Returns "expected|happened" on a divergence.
+     * The window that ends, which the recording saw {@code recorded} bytes of data in: data must
+     * have come while started where the recording had some, and none before the first order.
+     * The window after a 0 holds the tail, whose size is timing: not compared.
      */
-    private static Optional<String> closeWindow(int window, String lastOrder, long[] recorded, long[] atStart,
-                                                Map<Integer, DataWatch> watches, RecordedSession.CtlWrite next) {
+    private static Optional<Mismatch> closeWindow(String lastOrder, long recorded, long[] atStart,
+                                                  Map<Integer, DataWatch> watches) {
         long live = 0;
         long[] now = sample(watches);
         for (int i = 0; i < now.length; i++) {
             live += now[i] - atStart[i];
         }
-        long want = window < recorded.length ? recorded[window] : 0;
         String where = lastOrder == null ? "before the first order" : "after the order '" + lastOrder + "'";
         if (lastOrder == null && live > 0) {
-            return Optional.of("no data " + where + "|" + live + " bytes");
+            return Optional.of(new Mismatch("no data " + where, live + " bytes"));
         }
-        if ("1".equals(lastOrder) && want > 0 && live == 0) {
-            return Optional.of("data " + where + " (the recording had " + want + " bytes)|none");
+        if ("1".equals(lastOrder) && recorded > 0 && live == 0) {
+            return Optional.of(new Mismatch("data " + where + " (the recording had " + recorded + " bytes)", "none"));
         }
         return Optional.empty();
     }
@@ -230,11 +225,11 @@ public final class AgainstAgent {
         return Optional.empty();
     }
 
-    private ReplayResult diverged(long index, String port, String expected, String happened) {
+    private ReplayResult diverged(long index, String port, Mismatch m) {
         return new ReplayResult(Exit.DIVERGED, List.of(
                 "divergence at record #" + index + " of " + s.path() + ", port " + port + ":",
-                "  expected: " + expected,
-                "  happened: " + happened));
+                "  expected: " + m.expected(),
+                "  happened: " + m.happened()));
     }
 
     /** One CPU's port read on its own thread: bytes counted, pages checked (into /dev/null). */
@@ -248,13 +243,11 @@ public final class AgainstAgent {
         volatile long lastByte;
         private volatile boolean done;
 
-        DataWatch(int cpu, PortLink link, int pageSize) throws IOException {
+        DataWatch(int cpu, PortLink link, PageCheck check) throws IOException {
             this.cpu = cpu;
             this.link = link;
             this.sink = FileChannel.open(Path.of("/dev/null"), StandardOpenOption.WRITE);
-            var m = s.metadata();
-            this.spool = new PageSpool(sink, pageSize, new PageCheck(pageSize,
-                    m.map(x -> x.order()).orElse(java.nio.ByteOrder.LITTLE_ENDIAN), m.map(x -> x.longSize()).orElse(8)));
+            this.spool = new PageSpool(sink, check.pageSize(), check);
             this.thread = new Thread(this::run, "against-cpu" + cpu);
             this.thread.setDaemon(true);
         }

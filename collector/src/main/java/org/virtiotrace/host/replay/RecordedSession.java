@@ -26,9 +26,14 @@ import org.virtiotrace.host.session.SessionEvent;
 /**
  * What a session log says happened, apart from the data itself (which is streamed again when
  * played): the ports, what the host wrote to the control port and what the agent answered,
- * which replies the recording used as its metadata. One pass over the log.
+ * which replies the recording used as its metadata, and when each data chunk came. One pass
+ * over the log, skipping the data's bytes.
  */
 public final class RecordedSession {
+    /** One chunk read from a CPU's port: when, and how many bytes. */
+    public record DataChunk(long timestamp, int cpu, long bytes) {
+    }
+
     /** One write to the control port: an order ({@code 1}, {@code 0}) or a request. */
     public record CtlWrite(long index, long timestamp, String token, Optional<Request> request) {
     }
@@ -45,6 +50,8 @@ public final class RecordedSession {
     private final Map<String, List<Long>> used = new LinkedHashMap<>();
     private FileSet metaFiles;
     private final Map<Integer, Long> dataBytes = new TreeMap<>();
+    private final List<DataChunk> chunks = new ArrayList<>();
+    private Optional<Metadata> metadata;
     private final Map<Integer, long[]> totals = new TreeMap<>();
     private long endExit = -1;
     private long records;
@@ -58,7 +65,7 @@ public final class RecordedSession {
         RecordedSession s = new RecordedSession(path);
         ReplyScanner scanner = new ReplyScanner();
         StringBuilder pendingToken = new StringBuilder();
-        try (LogReader r = LogReader.open(path)) {
+        try (LogReader r = LogReader.openSkippingData(path)) {
             s.session = r.session();
             for (Optional<LogRecord> o; (o = r.next()).isPresent(); ) {
                 LogRecord rec = o.get();
@@ -78,7 +85,10 @@ public final class RecordedSession {
                             s.replyTime.put(f.requestId(), rec.timestamp());
                         }
                     }
-                    case DATA -> s.dataBytes.merge((int) rec.u64(0), (long) rec.bytes(1).length, Long::sum);
+                    case DATA -> {
+                        s.dataBytes.merge((int) rec.u64(0), rec.size(1), Long::sum);
+                        s.chunks.add(new DataChunk(rec.timestamp(), (int) rec.u64(0), rec.size(1)));
+                    }
                     case META_USED -> s.used.computeIfAbsent(rec.text(1), k -> new ArrayList<>()).add(rec.u64(0));
                     case META_FILES -> s.metaFiles = FileSet.decode(rec.bytes(0));
                     case CPU_TOTAL -> s.totals.put((int) rec.u64(0), new long[] {rec.u64(1), rec.u64(2), rec.u64(3),
@@ -109,9 +119,16 @@ public final class RecordedSession {
     /**
      * The metadata the recording used, rebuilt exactly as it built it: the handshake and the
      * metadata replies, or the --meta files; then every final update applied. Empty when the
-     * log holds none.
+     * log holds none. Built once.
      */
     public Optional<Metadata> metadata() throws IOException {
+        if (metadata == null) {
+            metadata = buildMetadata();
+        }
+        return metadata;
+    }
+
+    private Optional<Metadata> buildMetadata() throws IOException {
         Metadata m = null;
         Optional<ReplyFrame> hello = usedReply("hello");
         Optional<ReplyFrame> meta = usedReply("meta");
@@ -174,6 +191,11 @@ public final class RecordedSession {
         Long at = replyTime.get(requestId);
         return at == null ? -1 : writes.stream().filter(w -> w.request().map(r -> r.id() == requestId).orElse(false))
                 .findFirst().map(w -> at - w.timestamp()).orElse(-1L);
+    }
+
+    /** Every data chunk, in the log's order (their bytes are read again when played). */
+    public List<DataChunk> dataChunks() {
+        return chunks;
     }
 
     public long dataBytes(int cpu) {

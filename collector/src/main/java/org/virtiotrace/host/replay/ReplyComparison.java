@@ -19,18 +19,18 @@ final class ReplyComparison {
     private ReplyComparison() {
     }
 
-    /** Empty when they match, else "expected|happened". */
-    static Optional<String> compare(String request, Optional<ReplyFrame> want, Optional<ReplyFrame> got) {
+    /** Empty when they match. */
+    static Optional<Mismatch> compare(String request, Optional<ReplyFrame> want, Optional<ReplyFrame> got) {
         if (want.isEmpty()) {
-            return got.map(g -> "no reply to ?" + request + " (the recorded agent gave none)|" + describe(g));
+            return got.map(g -> new Mismatch("no reply to ?" + request + " (the recorded agent gave none)", describe(g)));
         }
         ReplyFrame w = want.get();
         if (got.isEmpty()) {
-            return Optional.of("a reply to ?" + request + ": " + describe(w) + "|no reply");
+            return Optional.of(new Mismatch("a reply to ?" + request + ": " + describe(w), "no reply"));
         }
         ReplyFrame g = got.get();
         if (w.status() != g.status()) {
-            return Optional.of(describe(w) + "|" + describe(g));
+            return Optional.of(new Mismatch(describe(w), describe(g)));
         }
         if (w.isError()) {
             return Optional.empty();
@@ -40,22 +40,22 @@ final class ReplyComparison {
             Properties b = GuestMetadata.parseInfo(g.text());
             if (!new TreeSet<>(a.stringPropertyNames()).equals(new TreeSet<>(b.stringPropertyNames()))
                     || !a.getProperty("protocol", "").equals(b.getProperty("protocol", ""))) {
-                return Optional.of("a handshake with " + new TreeSet<>(a.stringPropertyNames()) + ", protocol "
-                        + a.getProperty("protocol") + "|one with " + new TreeSet<>(b.stringPropertyNames())
-                        + ", protocol " + b.getProperty("protocol"));
+                return Optional.of(new Mismatch("a handshake with " + new TreeSet<>(a.stringPropertyNames())
+                        + ", protocol " + a.getProperty("protocol"), "one with " + new TreeSet<>(b.stringPropertyNames())
+                        + ", protocol " + b.getProperty("protocol")));
             }
             return Optional.empty();
         }
         Optional<FileSet> fw = files(w);
         Optional<FileSet> fg = files(g);
         if (fw.isPresent() != fg.isPresent()) {
-            return Optional.of((fw.isPresent() ? "a file set" : "not a file set") + "|"
-                    + (fg.isPresent() ? "a file set" : "not a file set (" + describe(g) + ")"));
+            return Optional.of(new Mismatch(fw.isPresent() ? "a file set" : "not a file set",
+                    fg.isPresent() ? "a file set" : "not a file set (" + describe(g) + ")"));
         }
         if (fw.isPresent()) {
             for (String n : NEEDED) {
                 if (fw.get().get(n).isPresent() && fg.get().get(n).isEmpty()) {
-                    return Optional.of("a file set with " + n + "|one without it");
+                    return Optional.of(new Mismatch("a file set with " + n, "one without it"));
                 }
             }
         }

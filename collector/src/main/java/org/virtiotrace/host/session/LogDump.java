@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.virtiotrace.agent.control.ReplyFrame;
 import org.virtiotrace.agent.control.ReplyScanner;
+import org.virtiotrace.agent.meta.GuestMetadata;
 
 /**
  * {@code virtio-trace dump}: one line per record, like QEMU's replay-dump: its index, its time
@@ -78,13 +79,12 @@ public final class LogDump {
             s.append("; completes reply ").append(f.requestId()).append(f.isError() ? " (error: " + f.text() + ")"
                     : " (ok, " + f.payload().length + " bytes)");
             if (!f.isError() && printable(f.payload())) {
-                String info = f.text();
                 if (f.payload().length <= SHOW_TEXT_UP_TO) {
                     s.append(" ").append(show(f.payload()));
                 }
-                int at = info.indexOf("subbuf-size=");
-                if (at >= 0) {
-                    pageSize = Integer.parseInt(info.substring(at + 12).split("\\s")[0]);
+                String page = GuestMetadata.parseInfo(f.text()).getProperty("subbuf-size");
+                if (page != null && page.matches("\\d+")) {
+                    pageSize = Integer.parseInt(page); // the handshake's: data chunks are then shown in pages
                 }
             }
         }

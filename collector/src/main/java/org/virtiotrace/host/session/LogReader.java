@@ -43,6 +43,19 @@ public final class LogReader implements AutoCloseable {
 
     /** Opens a log: refuses a file that is not one, or one written by a newer version. */
     public static LogReader open(Path path) throws IOException, LogFormatException {
+        return open(path, false);
+    }
+
+    /**
+     * Opens a log whose data chunks ({@code vt_data}, {@code vt_data_stale}) are skipped, not
+     * read: their byte string is given as its length ({@link LogRecord#size}). For a first pass
+     * over a log that may hold gigabytes of pages.
+     */
+    public static LogReader openSkippingData(Path path) throws IOException, LogFormatException {
+        return open(path, true);
+    }
+
+    private static LogReader open(Path path, boolean skipData) throws IOException, LogFormatException {
         long size = Files.size(path);
         InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 20);
         try {
@@ -58,6 +71,7 @@ public final class LogReader implements AutoCloseable {
                         + "; session logs are version " + LogFormat.SIMPLETRACE_VERSION);
             }
             LogReader r = new LogReader(path, in, size, order);
+            r.skipData = skipData;
             Optional<LogRecord> first = r.next();
             if (first.isPresent() && !first.get().is(SessionEvent.SESSION)) {
                 throw new LogFormatException(path + ": a simpletrace file, but not a session log (its first event is "
@@ -85,6 +99,7 @@ public final class LogReader implements AutoCloseable {
     }
 
     private LogRecord pending;
+    private boolean skipData;
 
     /** The vt_session record, or null for a log cut before it. */
     public LogRecord session() {
@@ -183,7 +198,13 @@ public final class LogReader implements AutoCloseable {
                     throw new Damaged(name + ": argument " + (args.size() + 1) + " of " + n
                             + " bytes runs past the record's length " + len);
                 }
-                args.add(bytes((int) n));
+                boolean skip = skipData && (e.get() == SessionEvent.DATA || e.get() == SessionEvent.DATA_STALE);
+                if (skip) {
+                    skip(n);
+                    args.add(n);
+                } else {
+                    args.add(bytes((int) n));
+                }
             }
         }
         if (offset - argsStart != argsLen) {

@@ -11,7 +11,8 @@ import java.util.List;
  * @param event     what it is, or null for an event this version does not know (args empty)
  * @param name      the name its mapping gave (or "#id" without one)
  * @param timestamp host CLOCK_MONOTONIC ns when it was recorded
- * @param args      {@code Long} for u64, {@code byte[]} for byte strings
+ * @param args      {@code Long} for u64, {@code byte[]} for byte strings (or, for data chunks read
+ *                  by {@link LogReader#openSkippingData}, a {@code Long}: their length)
  */
 public record LogRecord(long index, long offset, SessionEvent event, String name, long timestamp, int pid,
                         List<Object> args) {
@@ -21,6 +22,11 @@ public record LogRecord(long index, long offset, SessionEvent event, String name
 
     public byte[] bytes(int i) {
         return (byte[]) args.get(i);
+    }
+
+    /** A byte string's length, read or skipped. */
+    public long size(int i) {
+        return args.get(i) instanceof byte[] b ? b.length : (Long) args.get(i);
     }
 
     public String text(int i) {

@@ -106,6 +106,29 @@ class SessionLogFormatTest {
     }
 
     @Test
+    void a_first_pass_skips_the_datas_bytes_but_knows_their_sizes() throws Exception {
+        Path p = sampleLog(20);
+        List<LogRecord> read;
+        List<LogRecord> skipped;
+        try (LogReader r = LogReader.open(p)) {
+            read = readAll(r);
+        }
+        try (LogReader r = LogReader.openSkippingData(p)) {
+            skipped = readAll(r);
+            assertTrue(r.end().whole());
+        }
+        assertEquals(read.size(), skipped.size());
+        for (int i = 0; i < read.size(); i++) {
+            if (read.get(i).is(SessionEvent.DATA)) {
+                assertEquals(read.get(i).bytes(1).length, skipped.get(i).size(1));
+                assertEquals(read.get(i).u64(0), skipped.get(i).u64(0));
+            } else {
+                assertEquals(read.get(i).name(), skipped.get(i).name());
+            }
+        }
+    }
+
+    @Test
     void a_log_cut_at_any_byte_reads_back_up_to_its_last_whole_record() throws Exception {
         Path p = sampleLog(12);
         byte[] whole = Files.readAllBytes(p);
