@@ -18,8 +18,8 @@ public final class PageCheck {
     private static final long COMMIT_MASK = (1L << 27) - 1;
 
     static final long RESYNC_WINDOW_NS = 60L * 60 * 1_000_000_000;
-    /** How many pages back a tear may be undone (see {@link #forgetLast}). */
-    static final int UNDO = 4;
+    /** How many pages back a tear may be undone (see {@link #forgetLast}): the last accepted one. */
+    static final int UNDO = 1;
 
     private final int pageSize;
     private final ByteOrder order;
@@ -28,10 +28,10 @@ public final class PageCheck {
     private long lastTimestamp = Long.MIN_VALUE;
     /** The time of the last accepted page's last event. */
     private long lastEnd = Long.MIN_VALUE;
-    /** The timestamps before the last {@link #UNDO} accepted pages, to undo a page found torn later. */
-    private final long[] recent = new long[UNDO];
-    private final long[] recentEnd = new long[UNDO];
-    private int recentCount;
+    /** The times to follow again if the last accepted page is found torn later. */
+    private long beforeLastTimestamp;
+    private long beforeLastEnd;
+    private boolean canForget;
     private boolean tookBack;
     // written by the collector's thread only, read by the progress line
     private volatile long lostEvents;
@@ -67,8 +67,9 @@ public final class PageCheck {
         if (end == NO_WALK || (lastEnd != Long.MIN_VALUE && Long.compareUnsigned(ts, lastEnd) < 0)) {
             return false;
         }
-        recent[recentCount % recent.length] = lastTimestamp;
-        recentEnd[recentCount++ % recent.length] = lastEnd;
+        beforeLastTimestamp = lastTimestamp;
+        beforeLastEnd = lastEnd;
+        canForget = true;
         lastTimestamp = ts;
         lastEnd = end;
         if ((commit & MISSED_EVENTS) != 0) {
@@ -233,14 +234,14 @@ public final class PageCheck {
     int recover(ByteBuffer b, int pos, boolean lastHeld, int limit) {
         long ts = lastTimestamp;
         long end = lastEnd;
-        int count = recentCount;
+        boolean couldForget = canForget;
         boolean rolled = lastHeld && forgetLast();
         int next = realign(b, rolled ? pos - pageSize : pos, pos + pageSize, limit);
         tookBack = rolled && next >= 0 && next < pos;
         if (rolled && !tookBack) { // the last page stands: follow it again
             lastTimestamp = ts;
             lastEnd = end;
-            recentCount = count;
+            canForget = couldForget;
         }
         return next;
     }
@@ -255,12 +256,12 @@ public final class PageCheck {
      * it): the timestamp to follow is the one before it again. False when nothing is left to undo.
      */
     boolean forgetLast() {
-        if (recentCount == 0) {
+        if (!canForget) {
             return false;
         }
-        --recentCount;
-        lastTimestamp = recent[recentCount % recent.length];
-        lastEnd = recentEnd[recentCount % recent.length];
+        canForget = false;
+        lastTimestamp = beforeLastTimestamp;
+        lastEnd = beforeLastEnd;
         return true;
     }
 

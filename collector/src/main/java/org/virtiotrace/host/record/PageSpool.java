@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * One CPU's bytes in, whole checked pages out to its spool file. The last {@link PageCheck#UNDO}
- * accepted pages stay in memory a little longer: when a tear shows up, the page before it may
+ * One CPU's bytes in, whole checked pages out to its spool file. The last accepted page
+ * ({@link PageCheck#UNDO}) stays in memory a little longer: when a tear shows up, the page before it may
  * hold the loss (bytes lost mid-page leave its header intact, and its events may still walk by
  * chance), so it can still be taken back. What reaches the spool is final.
  *

@@ -101,7 +101,11 @@ public final class TraceDatWriter {
         s.string("options  ");
         s.u16(OPTION_CPUCOUNT).u32(4).u32(h.cpuCount());
         if (h.traceClock() != null) {
-            s.u16(OPTION_TRACECLOCK).u32(0); // the clock text follows the CPU offsets
+            // The clock text also follows the CPU offsets (what a v6 reader reads). trace-cmd 3.1.6
+            // parses the option's own data as the clock too, as a string: empty, it parsed whatever
+            // its malloc(0) held, and about 1 read in 100 printed raw ns instead of seconds.
+            byte[] clock = (h.traceClock() + "\0").getBytes(StandardCharsets.US_ASCII);
+            s.u16(OPTION_TRACECLOCK).u32(clock.length).bytes(clock);
         }
         if (h.uname() != null) {
             byte[] u = (h.uname() + "\0").getBytes(StandardCharsets.UTF_8);

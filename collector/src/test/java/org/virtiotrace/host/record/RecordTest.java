@@ -44,7 +44,8 @@ class RecordTest {
         loading.set(false);
         TraceCmd.Run r = TraceCmd.report(dat);
         assertEquals(0, r.exit(), r.err());
-        assertEquals(rig.readEvents(), r.events().size(), "events decoded vs the kernel's read events");
+        assertEquals(rig.readEvents(), r.events().size(), "events decoded vs the kernel's read events; report began: "
+                + r.out().subList(0, Math.min(4, r.out().size())) + ", stderr: " + r.err());
         assertTrue(r.out().stream().anyMatch(l -> l.contains("vt-load ")), "markers decoded");
         assertTrue(Files.size(rig.work.resolve("raw/kallsyms")) > 0, "--raw keeps the metadata");
         assertTrue(Files.exists(rig.work.resolve("raw/cpu0.raw")), "--raw keeps the streams");
@@ -93,7 +94,8 @@ class RecordTest {
         assertTrue(rec.stderr().contains("ended early"), rec.stderr());
         TraceCmd.Run r = TraceCmd.report(dat);
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.events().size() > 0, "the pages that arrived are there");
+        assertTrue(r.events().size() > 0, "the pages that arrived are there; report began: "
+                + r.out().subList(0, Math.min(4, r.out().size())) + ", stderr: " + r.err() + "; " + rec.stderr());
     }
 
     @Test
