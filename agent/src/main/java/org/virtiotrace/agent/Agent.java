@@ -61,6 +61,7 @@ public final class Agent implements OrderHandler, Requests {
     private final List<CpuPump> pumps;
     private final ControlChannel control;
     private final RequestWorker requests;
+    private final Timekeeping time;
     private final MonitorServer monitor;
     private final Path dumpDir;
     private final ServiceNotifier notifier;
@@ -94,6 +95,7 @@ public final class Agent implements OrderHandler, Requests {
             throw e;
         }
         this.requests = new RequestWorker(new MetaAnswers(new GuestMetadata(tracefs, cpus, subBufferSize)), control);
+        this.time = new Timekeeping(nat, tracefs, cfg.heartbeat(), pumps);
     }
 
     /** Opens tracefs, every CPU's trace pipe and port, and the control port; or explains why not. */
@@ -124,6 +126,7 @@ public final class Agent implements OrderHandler, Requests {
                 Thread.currentThread().interrupt();
             }
         }
+        time.start();
         Thread c = new Thread(control, "control");
         c.setDaemon(true);
         threads.add(c);
@@ -194,7 +197,11 @@ public final class Agent implements OrderHandler, Requests {
 
     @Override
     public void request(Request request) {
-        requests.submit(request);
+        if (time.answers(request) && control.canReply()) {
+            control.post(time.answer(request).encode(), request);
+        } else {
+            requests.submit(request);
+        }
     }
 
     @Override
@@ -253,6 +260,7 @@ public final class Agent implements OrderHandler, Requests {
             }
         }
         control.close();
+        time.close();
         return exitCode;
     }
 

@@ -1,6 +1,7 @@
 package org.virtiotrace.agent;
 
 import java.nio.file.Path;
+import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
 import org.virtiotrace.agent.cpu.CpuList;
 
 /**
@@ -20,11 +21,20 @@ import org.virtiotrace.agent.cpu.CpuList;
  * @param stallTimeoutMs how long a port may accept nothing before pages go to the ring
  * @param socket         the local socket for status/ringbuf-read/ringbuf-dump, or null for none
  * @param dumpDir        where SIGUSR1 dumps the rings
+ * @param heartbeat      the heartbeat in the streams and the log
  */
 public record AgentConfig(boolean toStdout, int pipeSize, Path tracefs, String instance, CpuList cpus,
                           Path portDir, String portName, String ctlPort, int pageLatencyMs, boolean memoryOnly,
-                          long ringSize, int stallTimeoutMs, Path socket, Path dumpDir) {
+                          long ringSize, int stallTimeoutMs, Path socket, Path dumpDir, HeartbeatConfig heartbeat) {
     public static final int DEFAULT_PAGE_LATENCY_MS = 100;
     public static final int DEFAULT_STALL_TIMEOUT_MS = 500;
     public static final Path DEFAULT_DUMP_DIR = Path.of("/var/lib/trace-agent");
+
+    /** With the default heartbeat. */
+    public AgentConfig(boolean toStdout, int pipeSize, Path tracefs, String instance, CpuList cpus, Path portDir,
+                       String portName, String ctlPort, int pageLatencyMs, boolean memoryOnly, long ringSize,
+                       int stallTimeoutMs, Path socket, Path dumpDir) {
+        this(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort, pageLatencyMs, memoryOnly,
+                ringSize, stallTimeoutMs, socket, dumpDir, HeartbeatConfig.DEFAULT);
+    }
 }

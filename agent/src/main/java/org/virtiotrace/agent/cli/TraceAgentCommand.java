@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.virtiotrace.agent.Agent;
 import org.virtiotrace.agent.AgentConfig;
+import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
 import org.virtiotrace.agent.ExitCodes;
 import org.virtiotrace.agent.StartupException;
 import org.virtiotrace.agent.cpu.CpuList;
@@ -144,6 +145,19 @@ public final class TraceAgentCommand implements Callable<Integer> {
             description = "Where SIGUSR1 writes cpuN.raw (default: ${DEFAULT-VALUE}).")
     Path dumpDir;
 
+    @Option(names = "--heartbeat-id", paramLabel = "N", defaultValue = "0x56544842", converter = IntegerLiteral.class,
+            description = "raw_data id of the heartbeat each CPU's stream carries once a second while tracing: "
+                    + "decimal or 0x hex (default: 0x56544842, \"VTHB\"; docs/heartbeat.md).")
+    int heartbeatId;
+
+    @Option(names = "--heartbeat-log", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Log the heartbeat counter and each CPU's progress every SECONDS (default: 0, never).")
+    int heartbeatLog;
+
+    @Option(names = "--no-heartbeat", description = "No heartbeat records in the streams (the counter still runs "
+            + "and the host may still read it).")
+    boolean noHeartbeat;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
     boolean verbose;
 
@@ -163,12 +177,16 @@ public final class TraceAgentCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--stall-timeout " + stallTimeoutMs
                     + " is out of range: 0..3600000 ms");
         }
+        if (heartbeatLog < 0 || heartbeatLog > 86_400) {
+            throw new ParameterException(spec.commandLine(), "--heartbeat-log " + heartbeatLog
+                    + " is out of range: 0..86400 seconds");
+        }
         if (toStdout && sink == SinkChoice.memory) {
             throw new ParameterException(spec.commandLine(), "-o and --sink memory exclude each other");
         }
         AgentConfig cfg = new AgentConfig(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort,
                 pageLatencyMs, sink == SinkChoice.memory, ringSize, stallTimeoutMs,
-                noSocket ? null : socket.path(), dumpDir);
+                noSocket ? null : socket.path(), dumpDir, new HeartbeatConfig(!noHeartbeat, heartbeatId, heartbeatLog));
         Agent agent;
         try {
             agent = Agent.open(cfg, Native.get(), ServiceNotifier.fromEnvironment(Native.get()));

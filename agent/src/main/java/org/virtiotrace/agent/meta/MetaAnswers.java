@@ -9,7 +9,7 @@ import org.virtiotrace.agent.log.Log;
 
 /** The agent's answers: {@code ?hello}, {@code ?meta}, {@code ?update} (docs/control-protocol.md). */
 public final class MetaAnswers implements Questions {
-    public static final String KNOWN = "hello meta update";
+    public static final String KNOWN = "hello meta update clock heartbeat set-heartbeat";
 
     private final GuestMetadata meta;
 

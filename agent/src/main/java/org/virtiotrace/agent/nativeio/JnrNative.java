@@ -233,6 +233,24 @@ final class JnrNative implements Native {
     }
 
     @Override
+    public long clockNanos(Clock clock) throws NativeException {
+        long[] ts = new long[2];
+        if (libc.clock_gettime(clock.id(), ts) < 0) {
+            throw NativeException.of(clock.name(), "clock_gettime", errno());
+        }
+        return ts[0] * 1_000_000_000L + ts[1];
+    }
+
+    @Override
+    public int currentCpu() throws NativeException {
+        int cpu = libc.sched_getcpu();
+        if (cpu < 0) {
+            throw NativeException.of("cpu", "sched_getcpu", errno());
+        }
+        return cpu;
+    }
+
+    @Override
     public void mkfifo(String path) throws NativeException {
         if (libc.mkfifo(path, 0600) < 0) {
             throw NativeException.of(path, "mkfifo", errno());

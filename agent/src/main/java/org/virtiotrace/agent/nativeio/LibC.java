@@ -32,4 +32,9 @@ public interface LibC {
     int mkfifo(String path, int mode);
 
     int mount(String source, String target, String fstype, long flags, String data);
+
+    /** struct timespec on LP64 is two longs: seconds, nanoseconds. */
+    int clock_gettime(int clockId, @Out long[] timespec);
+
+    int sched_getcpu();
 }

@@ -106,5 +106,11 @@ public interface Native {
     /** mount -t tracefs nodev DIR */
     void mountTracefs(String dir) throws NativeException;
 
+    /** The clock's current time in ns (clock_gettime), as the kernel's trace clocks of the same name read it. */
+    long clockNanos(Clock clock) throws NativeException;
+
+    /** The CPU the calling thread runs on now (sched_getcpu); it may move right after. */
+    int currentCpu() throws NativeException;
+
     void close(Fd fd) throws NativeException;
 }

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.virtiotrace.agent.heartbeat.HeartbeatMarker;
 import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
@@ -61,6 +62,8 @@ public final class CpuPump implements Runnable {
     private final CountDownLatch warm = new CountDownLatch(1);
     private final Routing routing;
     private final Delivery delivery;
+    /** Set before the thread starts (Thread.start orders it), then the pump thread's alone. */
+    private HeartbeatMarker heartbeat;
     private volatile Runnable onEnd = () -> { };
 
     /**
@@ -149,6 +152,9 @@ public final class CpuPump implements Runnable {
             trace.close();
             pipe.close();
             delivery.closeSink();
+            if (heartbeat != null) {
+                heartbeat.close();
+            }
             onEnd.run();
         }
     }
@@ -187,7 +193,11 @@ public final class CpuPump implements Runnable {
                 running = true;
                 firstPage = true;
                 waitMs = FIRST_WAIT_MS;
+                if (heartbeat != null) {
+                    heartbeat.restart();
+                }
             }
+            int beatMs = beat();
             long n = nat.splice(trace, pipe.writeEnd(), pipe.capacity() - delivery.bytesInPipe());
             if (n > 0) {
                 if (firstPage && Log.isDebug()) {
@@ -222,11 +232,27 @@ public final class CpuPump implements Runnable {
                 quietWaitMs = 0;
             }
             tookPages = false;
-            int revents = delivery.waitFor(trustPoll ? trace : null, PollEvents.IN, sleepMs);
+            int revents = delivery.waitFor(trustPoll ? trace : null, PollEvents.IN, Math.min(sleepMs, beatMs));
             counters.addWakeup();
             trustPoll = !PollEvents.has(revents, PollEvents.IN);
             waitMs = Math.min(waitMs * 2, maxIdleWaitMs);
         }
+    }
+
+    /** This CPU's heartbeat while tracing; returns the ms until the next is due. */
+    private int beat() {
+        if (heartbeat == null) {
+            return Integer.MAX_VALUE;
+        }
+        long before = heartbeat.beats();
+        int ms = heartbeat.beatIfDue(System.nanoTime());
+        quiet.wroteOwn(heartbeat.beats() - before);
+        return ms;
+    }
+
+    /** Gives this CPU's stream a heartbeat; call before the thread starts. */
+    public void heartbeat(HeartbeatMarker marker) {
+        this.heartbeat = marker;
     }
 
     /**

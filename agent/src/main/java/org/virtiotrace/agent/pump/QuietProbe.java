@@ -21,6 +21,7 @@ final class QuietProbe {
     private final String statsPath;
     private final ByteBuffer buf = ByteBuffer.allocateDirect(1024);
     private long last = -1;
+    private long own;
 
     QuietProbe(Native nat, String statsPath) {
         this.nat = nat;
@@ -31,11 +32,17 @@ final class QuietProbe {
         return name.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** True when no event was written since the previous call (false on the first). */
+    /** The pump wrote {@code n} events itself (heartbeats): they do not make the CPU busy. */
+    void wroteOwn(long n) {
+        own += n;
+    }
+
+    /** True when no event but the pump's own was written since the previous call (false on the first). */
     boolean quietSinceLastLook() {
         long now = eventsWritten();
-        boolean quiet = now >= 0 && now == last;
+        boolean quiet = now >= 0 && now == last + own;
         last = now;
+        own = 0;
         return quiet;
     }
 

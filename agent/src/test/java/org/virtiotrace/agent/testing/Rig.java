@@ -69,10 +69,24 @@ public final class Rig implements AutoCloseable {
         return i.tracefs().mount();
     }
 
+    /**
+     * Heartbeats add records to every stream, so tests that count events run the agent with
+     * --no-heartbeat unless they ask for the heartbeat.
+     */
+    private boolean heartbeat;
+
+    public Rig withHeartbeat() {
+        heartbeat = true;
+        return this;
+    }
+
     /** The arguments that point the agent at this rig. */
     public List<String> agentArgs(String... extra) {
         List<String> a = new ArrayList<>(List.of("--tracefs", mountOf(instance).toString(),
                 "--instance", instance.name(), "--port-dir", host.dir().toString(), "--socket", socket().toString()));
+        if (!heartbeat) {
+            a.add("--no-heartbeat");
+        }
         a.addAll(List.of(extra));
         return a;
     }

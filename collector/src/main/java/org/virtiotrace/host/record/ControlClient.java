@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.virtiotrace.host.sync.TimedReply;
 import org.virtiotrace.agent.control.ReplyFrame;
 import org.virtiotrace.agent.control.ReplyScanner;
 import org.virtiotrace.agent.control.Request;
@@ -74,7 +75,16 @@ final class ControlClient {
      * none came: {@link #lastProblem()} says what was seen instead.
      */
     Optional<ReplyFrame> ask(String name, int timeoutMs) throws IOException {
+        return askTimed(name, timeoutMs).map(TimedReply::frame);
+    }
+
+    /**
+     * {@link #ask}, with the host's CLOCK_MONOTONIC just before the request's write and when
+     * the read that completed its reply returned: the two ends of a clock-sync round trip.
+     */
+    Optional<TimedReply> askTimed(String name, int timeoutMs) throws IOException {
         Request r = new Request(name, nextId++);
+        long sent = System.nanoTime();
         send(r.wire());
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         lastProblem = null;
@@ -88,6 +98,7 @@ final class ControlClient {
             }
             buf.clear();
             int n = link.read(buf, (int) Math.min(left, 200));
+            long received = System.nanoTime();
             if (n < 0) {
                 log.event(SessionEvent.CTL_EOF);
                 lastProblem = "end of file: the guest side closed the port";
@@ -101,7 +112,7 @@ final class ControlClient {
             buf.flip().get(copy, 0, n);
             for (ReplyFrame f : scanner.feed(copy, 0, n)) {
                 if (f.requestId() == r.id()) {
-                    return Optional.of(f);
+                    return Optional.of(new TimedReply(f, sent, received));
                 }
             }
         }

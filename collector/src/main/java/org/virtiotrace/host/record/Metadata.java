@@ -31,6 +31,11 @@ public record Metadata(FileSet files, Properties info, boolean answered, long fe
                 8);
     }
 
+    /** The agent's name and version from the handshake, or "none". */
+    public String agentName() {
+        return info.getProperty("agent", answered ? "unnamed" : "none");
+    }
+
     public boolean usable() {
         return files.get("events/header_page").isPresent();
     }

@@ -15,9 +15,28 @@ import org.virtiotrace.host.link.PortLayout;
  * @param answerTimeoutMs how long the agent has to answer the handshake
  * @param progress        draw the live progress line (stderr is a terminal)
  * @param session         the session log to write (everything that crosses the ports), or null
+ * @param timeline        clock sync, heartbeats and the host's own trace
  */
 public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
-                            int answerTimeoutMs, boolean progress, Path session) {
+                            int answerTimeoutMs, boolean progress, Path session, Timeline timeline) {
+    /**
+     * @param syncIntervalMs    a clock-sync burst this often while tracing (0: only at start and end)
+     * @param syncProbes        probes per burst (0: no clock sync at all)
+     * @param hostOutput        also record the host's own trace into this trace.dat, or null
+     * @param hostEvents        the host events to enable (tracefs names: "sched", "kvm/kvm_exit")
+     * @param heartbeatId       the raw_data id of the agent's heartbeats
+     * @param heartbeatMisses   a CPU this many heartbeats behind the others is named
+     */
+    public record Timeline(int syncIntervalMs, int syncProbes, Path hostOutput, java.util.List<String> hostEvents,
+                           int heartbeatId, int heartbeatMisses) {
+        public static final Timeline DEFAULT = new Timeline(1000, 10, null, java.util.List.of(), 0x56544842, 3);
+    }
+
+    public RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
+                         int answerTimeoutMs, boolean progress, Path session) {
+        this(ports, output, rawDir, metaDir, duration, answerTimeoutMs, progress, session, Timeline.DEFAULT);
+    }
+
     /** After the stop order: the ports count as drained once all are quiet this long. */
     static final int TAIL_QUIET_MS = 500;
     /** ... or after this long whatever they do. */

@@ -123,13 +123,19 @@ public final class Recorder {
                 threads.add(t);
             }
             Progress progress = new Progress(collectors, opt.progress());
+            TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(),
+                    meta.answered() ? opt.timeline().syncProbes() : 0, log, warnings);
+            sync.atStart(meta.agentName());
             ctl.order("1");
             long started = System.nanoTime();
-            waitForStop(progress, collectors, started);
+            waitForStop(progress, collectors, started, sync);
             long stoppedAt = System.nanoTime();
             boolean ordered = sendStop(ctl);
             if (ordered) {
                 awaitTail(collectors, stoppedAt);
+                if (!hurry) {
+                    sync.atEnd();
+                }
             }
             boolean agentGone = meta.answered() && ordered && !hurry && !fetchUpdate(ctl, meta);
             for (CpuCollector c : collectors) {
@@ -140,7 +146,7 @@ public final class Recorder {
             }
             progress.finish();
             RecordingLog.totals(log, ctl, collectors);
-            return Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir);
+            return Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir, sync);
         } finally {
             collectors.forEach(CpuCollector::close);
             ctl.close();
@@ -201,15 +207,18 @@ public final class Recorder {
         return n;
     }
 
-    private void waitForStop(Progress progress, List<CpuCollector> collectors, long started)
+    private void waitForStop(Progress progress, List<CpuCollector> collectors, long started, TimelineSync sync)
             throws InterruptedException {
         long end = opt.duration() == null ? Long.MAX_VALUE : started + opt.duration().toNanos();
         long lastLogged = started;
         while (true) {
-            long left = Math.min(end - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(Progress.PERIOD_MS));
-            if (left <= 0 || stopRequested.await(left, TimeUnit.NANOSECONDS)) {
+            long now = System.nanoTime();
+            long left = Math.min(Math.min(end - now, TimeUnit.MILLISECONDS.toNanos(Progress.PERIOD_MS)),
+                    Math.max(0, sync.nextDue() - now));
+            if (end - now <= 0 || stopRequested.await(left, TimeUnit.NANOSECONDS)) {
                 return;
             }
+            sync.tick();
             progress.draw(System.nanoTime() - started);
             if (System.nanoTime() - lastLogged >= TimeUnit.SECONDS.toNanos(1)) {
                 lastLogged = System.nanoTime();

@@ -15,8 +15,8 @@ import org.virtiotrace.host.tracedat.TraceDatWriter;
 public record Summary(int exit, List<String> lines) {
 
     static Summary write(RecordOptions opt, Metadata meta, List<CpuCollector> collectors,
-                         List<String> warnings, long startedNanos, long stoppedNanos, boolean agentGone, Path keptRaw)
-            throws RecordException {
+                         List<String> warnings, long startedNanos, long stoppedNanos, boolean agentGone, Path keptRaw,
+                         TimelineSync sync) throws RecordException {
         long recordedNanos = stoppedNanos - startedNanos;
         List<String> lines = new ArrayList<>();
         warnings.forEach(w -> lines.add("warning: " + w));
@@ -74,7 +74,17 @@ public record Summary(int exit, List<String> lines) {
             return new Summary(Exit.NO_METADATA, lines);
         }
         if (opt.output() != null) {
-            lines.add(writeDat(opt.output(), meta, collectors));
+            lines.add(writeDat(opt.output(), meta, collectors, sync));
+            lines.addAll(sync.summary());
+            try {
+                Path f = sync.writeBeside(opt.output());
+                if (f != null) {
+                    lines.add("clock-sync samples in " + f + " (virtio-trace sync-report " + opt.output() + ")");
+                }
+            } catch (IOException e) {
+                lines.add("warning: " + org.virtiotrace.host.sync.SyncFile.beside(opt.output()) + ": cannot write the clock-sync samples: "
+                        + e.getMessage());
+            }
         }
         if (opt.rawDir() != null) {
             lines.add("raw streams and metadata in " + opt.rawDir() + " (trace-cmd restore -c -t " + opt.rawDir()
@@ -84,7 +94,7 @@ public record Summary(int exit, List<String> lines) {
         return new Summary(exit, lines);
     }
 
-    private static String writeDat(Path out, Metadata meta, List<CpuCollector> collectors)
+    private static String writeDat(Path out, Metadata meta, List<CpuCollector> collectors, TimelineSync sync)
             throws RecordException {
         int cpuCount = collectors.stream().mapToInt(c -> c.cpu).max().orElse(0) + 1;
         List<CpuData> data = new ArrayList<>();
@@ -94,7 +104,8 @@ public record Summary(int exit, List<String> lines) {
         collectors.forEach(c -> data.set(c.cpu, c.data()));
         long t0 = System.nanoTime();
         try {
-            TraceDatWriter.write(out, TraceDatHeader.from(meta.files(), meta.info(), cpuCount), data);
+            TraceDatWriter.write(out, TraceDatHeader.from(meta.files(), meta.info(), cpuCount)
+                    .withTime(sync.guestOptions(cpuCount)), data);
             return String.format("wrote %s (%.1f MB) in %d ms; see it with: trace-cmd report %s", out,
                     Files.size(out) / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), out);
         } catch (IOException | IllegalArgumentException e) {

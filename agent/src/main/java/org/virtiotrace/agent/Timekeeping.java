@@ -1,0 +1,71 @@
+package org.virtiotrace.agent;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.virtiotrace.agent.clock.ClockAnswer;
+import org.virtiotrace.agent.control.ReplyFrame;
+import org.virtiotrace.agent.control.Request;
+import org.virtiotrace.agent.heartbeat.HeartbeatAnswers;
+import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
+import org.virtiotrace.agent.heartbeat.HeartbeatCounter;
+import org.virtiotrace.agent.heartbeat.HeartbeatLog;
+import org.virtiotrace.agent.heartbeat.HeartbeatMarker;
+import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.pump.CpuPump;
+import org.virtiotrace.agent.tracefs.Tracefs;
+
+/**
+ * The agent's sense of time: the heartbeat counter, its records in every CPU's stream and in
+ * the log, and the requests about time ({@code ?clock}, {@code ?heartbeat},
+ * {@code ?set-heartbeat}). Those are answered on the control thread as they are parsed: they
+ * cost microseconds, and a clock probe must be stamped before anything else delays it.
+ */
+final class Timekeeping implements AutoCloseable {
+    static final String REQUESTS = "clock heartbeat set-heartbeat";
+
+    private final HeartbeatCounter counter = new HeartbeatCounter();
+    private final ClockAnswer clock;
+    private final HeartbeatAnswers heartbeatAnswers = new HeartbeatAnswers(counter);
+    private final HeartbeatLog log;
+
+    Timekeeping(Native nat, Tracefs tracefs, HeartbeatConfig cfg, List<CpuPump> pumps) {
+        this.clock = new ClockAnswer(nat, tracefs, counter);
+        if (cfg.inStreams()) {
+            for (CpuPump p : pumps) {
+                p.heartbeat(new HeartbeatMarker(nat, tracefs.dir().resolve("trace_marker_raw"), p.cpu(), cfg.id(),
+                        counter));
+            }
+        }
+        this.log = cfg.logSeconds() <= 0 ? null : new HeartbeatLog(counter, cfg.logSeconds(),
+                () -> pumps.stream().map(p -> String.format("cpu%d %d bytes", p.cpu(), p.counters().bytes()))
+                        .collect(Collectors.joining(", ")));
+    }
+
+    void start() {
+        if (log != null) {
+            log.start();
+        }
+    }
+
+    /** True for the requests answered here rather than by the request worker. */
+    boolean answers(Request r) {
+        return switch (r.name()) {
+            case "clock", "heartbeat", "set-heartbeat" -> true;
+            default -> false;
+        };
+    }
+
+    /** On the control thread. */
+    ReplyFrame answer(Request r) {
+        return r.name().equals("clock") ? clock.answer(r) : heartbeatAnswers.answer(r);
+    }
+
+    /** After the control thread has ended: removes the clock-sync instance. */
+    @Override
+    public void close() {
+        if (log != null) {
+            log.close();
+        }
+        clock.close();
+    }
+}

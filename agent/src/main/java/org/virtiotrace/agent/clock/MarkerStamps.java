@@ -1,0 +1,129 @@
+package org.virtiotrace.agent.clock;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.agent.nativeio.Fd;
+import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.agent.tracefs.PageEvents;
+import org.virtiotrace.agent.tracefs.TraceInstance;
+
+/**
+ * trace-cmd's way to read a trace clock that user space cannot call (local, global, perf,
+ * uptime): write a marker to {@code trace_marker_raw} of a private instance on the same clock,
+ * then read the marker's time back from that instance's ring buffer. The instance holds our
+ * markers only, so the traced buffer never sees them.
+ */
+final class MarkerStamps implements ClockStamps {
+    /** raw_data id of a sync marker ("VTCS"); the heartbeat has its own. */
+    static final int MARKER_ID = 0x56544353;
+    /** struct trace_entry before raw_data's id: type u16, flags u8, preempt u8, pid i32. */
+    private static final int ENTRY_HEADER = 8;
+    private static final int MAX_PAGES_PER_READ = 64;
+
+    private final Native nat;
+    private final TraceInstance instance;
+    private final int pageSize;
+    private final Fd marker;
+    private final Map<Integer, Fd> pipes = new HashMap<>();
+    private final ByteBuffer out = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+    private final ByteBuffer page;
+    private final BitSet touched = new BitSet();
+    private long seq;
+
+    private MarkerStamps(Native nat, TraceInstance instance, int pageSize) throws NativeException {
+        this.nat = nat;
+        this.instance = instance;
+        this.pageSize = pageSize;
+        this.page = ByteBuffer.allocateDirect(pageSize).order(ByteOrder.nativeOrder());
+        this.marker = nat.open(instance.dir().resolve("trace_marker_raw").toString(), Native.Access.WRITE);
+    }
+
+    /** A private instance {@code virtio-trace-sync-PID} stamping with {@code clock}. */
+    static MarkerStamps open(Native nat, Path mount, String clock) throws IOException, NativeException {
+        String name = "virtio-trace-sync-" + ProcessHandle.current().pid();
+        Path dir = mount.resolve("instances").resolve(name);
+        if (Files.isDirectory(dir)) {
+            Files.delete(dir); // left by a killed agent that had our pid
+        }
+        TraceInstance inst = TraceInstance.create(mount, name);
+        try {
+            inst.write("trace_clock", clock);
+            inst.bufferSizeKb(16);
+            return new MarkerStamps(nat, inst, inst.tracefs().subBufferSize());
+        } catch (IOException | RuntimeException e) {
+            inst.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String method() {
+        return "marker";
+    }
+
+    @Override
+    public void stamp(int which) throws NativeException {
+        if (which == 0) {
+            seq++;
+            touched.clear();
+        }
+        touched.set(nat.currentCpu());
+        out.clear();
+        out.putInt(MARKER_ID).putInt(which).putLong(seq).flip();
+        nat.write(marker, out);
+        // the marker lands on the CPU the write ran on: if the thread moved, look there too
+        touched.set(nat.currentCpu());
+    }
+
+    @Override
+    public long[] times() throws NativeException, IOException {
+        long[] times = {-1, -1};
+        for (int cpu = touched.nextSetBit(0); cpu >= 0; cpu = touched.nextSetBit(cpu + 1)) {
+            Fd pipe = pipes.get(cpu);
+            if (pipe == null) {
+                pipe = nat.open(instance.tracefs().tracePipeRaw(cpu).toString(), Native.Access.READ);
+                pipes.put(cpu, pipe);
+            }
+            for (int i = 0; i < MAX_PAGES_PER_READ; i++) {
+                page.clear();
+                int n = nat.read(pipe, page);
+                if (n <= 0) {
+                    break;
+                }
+                PageEvents.forEach(page, 0, Math.min(n, pageSize), (time, at, length) -> {
+                    if (length >= ENTRY_HEADER + 16 && page.getInt(at + ENTRY_HEADER) == MARKER_ID
+                            && page.getLong(at + ENTRY_HEADER + 8) == seq) {
+                        int which = page.getInt(at + ENTRY_HEADER + 4);
+                        if (which == 0 || which == 1) {
+                            times[which] = time;
+                        }
+                    }
+                });
+            }
+        }
+        if (times[0] < 0 || times[1] < 0) {
+            throw new IOException(instance.dir().resolve("trace_marker_raw") + ": sync marker " + seq
+                    + " was written but not found in the instance's ring buffer");
+        }
+        return times;
+    }
+
+    @Override
+    public void close() {
+        marker.close();
+        pipes.values().forEach(Fd::close);
+        try {
+            instance.close();
+        } catch (IOException e) {
+            Log.warn("%s: cannot remove the clock-sync instance: %s", instance.dir(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package org.virtiotrace.host.record;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Optional;
+import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.session.SessionLog;
+import org.virtiotrace.host.sync.ClockProber;
+import org.virtiotrace.host.sync.Probe;
+import org.virtiotrace.host.sync.SyncFile;
+import org.virtiotrace.host.sync.SyncReport;
+import org.virtiotrace.host.sync.SyncSample;
+import org.virtiotrace.host.sync.SyncSeries;
+import org.virtiotrace.host.tracedat.TimeOptions;
+
+/**
+ * Clock sync during a recording, on the recording's own thread (the control port has one
+ * user): a burst at the start, one every --sync-interval while tracing, one at the end. An
+ * agent that never answers (the C agent, an older one) is said once and not asked again.
+ */
+final class TimelineSync {
+    /** Each probe of a burst after the first waits this long for its answer. */
+    static final int PROBE_TIMEOUT_MS = 1000;
+
+    private final ClockProber prober;
+    private final SessionLog log;
+    private final List<String> warnings;
+    private final long intervalNanos;
+    private final int intervalMs;
+    private final SyncSeries series = new SyncSeries();
+    private final long guestTraceId;
+    private final long hostTraceId;
+    private boolean off;
+    private long next = Long.MAX_VALUE;
+
+    TimelineSync(ControlClient ctl, int intervalMs, int probes, SessionLog log, List<String> warnings) {
+        this.prober = new ClockProber(ctl::askTimed, probes, PROBE_TIMEOUT_MS);
+        this.log = log;
+        this.warnings = warnings;
+        this.intervalMs = intervalMs;
+        this.intervalNanos = intervalMs * 1_000_000L;
+        this.off = probes <= 0;
+        SecureRandom r = new SecureRandom();
+        this.guestTraceId = r.nextLong();
+        this.hostTraceId = r.nextLong();
+        log.event(SessionEvent.TRACE_IDS, guestTraceId, hostTraceId);
+    }
+
+    /** The first burst, before tracing starts; a silent or refusing agent turns sync off, said once. */
+    void atStart(String agentName) throws IOException {
+        if (off) {
+            return;
+        }
+        burst();
+        if (series.isEmpty()) {
+            off = true;
+            warnings.add("clock sync: " + prober.problem() + " (agent " + agentName + "); recording without "
+                    + "alignment: the guest file keeps the guest's own times");
+        } else {
+            next = System.nanoTime() + intervalNanos;
+        }
+    }
+
+    /** When the next burst is due (System.nanoTime), or Long.MAX_VALUE. */
+    long nextDue() {
+        return off || intervalNanos <= 0 ? Long.MAX_VALUE : next;
+    }
+
+    /** A burst if one is due. Never throws: a failed burst is a gap, tracing goes on. */
+    void tick() {
+        if (System.nanoTime() - nextDue() < 0) {
+            return;
+        }
+        try {
+            burst();
+        } catch (IOException e) {
+            noteGap(e.getMessage());
+        }
+        next = System.nanoTime() + intervalNanos;
+    }
+
+    /** The last burst, after the stop order's tail. */
+    void atEnd() {
+        if (off) {
+            return;
+        }
+        try {
+            burst();
+        } catch (IOException e) {
+            noteGap(e.getMessage());
+        }
+    }
+
+    private void burst() throws IOException {
+        Optional<SyncSample> s = prober.sample();
+        if (s.isEmpty()) {
+            noteGap(prober.problem());
+            if (prober.refused() && !series.isEmpty()) {
+                off = true;
+            }
+            return;
+        }
+        Probe p = s.get().best();
+        log.event(SessionEvent.SYNC_SAMPLE, p.hostSent(), p.guestReceived(), p.guestReplied(), p.hostReceived(),
+                p.guestMono(), p.guestRealtime(), p.hostRealtimeMinusMono(), (long) s.get().probes(),
+                (long) s.get().asked());
+        String note = series.add(s.get(), prober.clock());
+        if (note != null) {
+            log.event(SessionEvent.NOTE, note);
+        }
+    }
+
+    private void noteGap(String why) {
+        String note = series.missed(System.nanoTime(), why);
+        if (note != null) {
+            log.event(SessionEvent.NOTE, note);
+        }
+    }
+
+    SyncSeries series() {
+        return series;
+    }
+
+    /** TRACEID and, with samples, TIME_SHIFT for every guest CPU (index = CPU, {@code cpuCount} of them). */
+    TimeOptions guestOptions(int cpuCount) {
+        if (series.isEmpty()) {
+            return new TimeOptions(guestTraceId, null, List.of(), null);
+        }
+        List<Integer> cpus = java.util.stream.IntStream.range(0, cpuCount).boxed().toList();
+        return new TimeOptions(guestTraceId, series.timeShift(hostTraceId, cpus), List.of(), null);
+    }
+
+    long guestTraceId() {
+        return guestTraceId;
+    }
+
+    long hostTraceId() {
+        return hostTraceId;
+    }
+
+    /** Writes FILE.sync beside the guest file; returns it, or null without samples. */
+    Path writeBeside(Path traceDat) throws IOException {
+        if (series.isEmpty()) {
+            return null;
+        }
+        Path f = SyncFile.beside(traceDat);
+        SyncFile.write(f, series, intervalMs);
+        return f;
+    }
+
+    List<String> summary() {
+        return off && series.isEmpty() ? List.of() : SyncReport.summary(series.clock(), series.method(),
+                series.samples(), series.gaps(), series.notes());
+    }
+}

@@ -1,0 +1,98 @@
+package org.virtiotrace.host.sync;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+import org.virtiotrace.agent.control.ReplyFrame;
+
+/**
+ * Takes clock-sync samples over the control port: a burst of {@code ?clock} probes, one at a
+ * time, keeping the fastest. The guest's trace clock is on one side, the host's
+ * CLOCK_MONOTONIC on the other (the clock a --host trace is recorded with).
+ */
+public final class ClockProber {
+    private final TimedReply.Asker asker;
+    private final int probes;
+    private final int timeoutMs;
+    private String problem;
+    private boolean refused;
+    private String clock;
+
+    public ClockProber(TimedReply.Asker asker, int probes, int timeoutMs) {
+        this.asker = asker;
+        this.probes = probes;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * One sample, or empty when no probe of the burst was answered ({@link #problem()} says
+     * what happened; {@link #refused()} when the agent said it cannot, so asking again is useless).
+     */
+    public Optional<SyncSample> sample() throws IOException {
+        Probe best = null;
+        int answered = 0;
+        String method = null;
+        problem = null;
+        for (int i = 0; i < probes && !refused; i++) {
+            long wallMinusMono = wallMinusMono();
+            Optional<TimedReply> r = asker.ask("clock", timeoutMs);
+            if (r.isEmpty()) {
+                problem = "no answer to ?clock within " + timeoutMs + " ms";
+                break; // a missing answer would only make the next probes wait for it too
+            }
+            ReplyFrame f = r.get().frame();
+            if (f.isError()) {
+                problem = "the agent refused ?clock: " + f.text();
+                refused = !f.text().contains("ask again");
+                continue;
+            }
+            Properties p = new Properties();
+            p.load(new StringReader(f.text()));
+            try {
+                Probe probe = new Probe(r.get().sentNanos(), num(p, "received"), num(p, "replied"),
+                        r.get().receivedNanos(), num(p, "mono"), num(p, "realtime"), wallMinusMono);
+                clock = p.getProperty("clock");
+                method = p.getProperty("method", "?");
+                answered++;
+                if (best == null || probe.delay() < best.delay()) {
+                    best = probe;
+                }
+            } catch (NumberFormatException e) {
+                problem = "a ?clock reply the host cannot read: " + f.text().strip().replace('\n', ' ');
+            }
+        }
+        return best == null ? Optional.empty() : Optional.of(new SyncSample(best, answered, probes, method));
+    }
+
+    private static long num(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw new NumberFormatException("no " + key);
+        }
+        return Long.parseLong(v.strip());
+    }
+
+    /** CLOCK_REALTIME - CLOCK_MONOTONIC now, to the µs or so (two reads in a row). */
+    static long wallMinusMono() {
+        long mono = System.nanoTime();
+        Instant wall = Instant.now();
+        return wall.getEpochSecond() * 1_000_000_000L + wall.getNano() - mono;
+    }
+
+    /** What went wrong in the last burst, or null. */
+    public String problem() {
+        return problem;
+    }
+
+    /** The agent said it cannot answer (a counter clock): asking again is useless. */
+    public boolean refused() {
+        return refused;
+    }
+
+    /** The guest's trace clock, as the last reply named it. */
+    public String clock() {
+        return clock;
+    }
+}

@@ -1,0 +1,53 @@
+package org.virtiotrace.host.sync;
+
+/**
+ * One clock-sync round trip. The host wrote the probe at {@code hostSent} and read the reply at
+ * {@code hostReceived} (host CLOCK_MONOTONIC); the guest read the probe at {@code guestReceived}
+ * and replied at {@code guestReplied} (guest trace clock). Causality alone bounds the offset:
+ * the probe was read after it was sent and the reply sent before it was read, so
+ * {@code guestReplied - hostReceived <= guest - host <= guestReceived - hostSent}. The
+ * midpoint is the estimate; half the width (the round trip minus the guest's own time) is the
+ * error bound, which holds whatever the two directions' delays were.
+ *
+ * @param guestMono     guest CLOCK_MONOTONIC, read between the guest's two stamps
+ * @param guestRealtime guest CLOCK_REALTIME, read with it
+ * @param hostRealtimeMinusMono host CLOCK_REALTIME minus CLOCK_MONOTONIC when the probe was sent
+ */
+public record Probe(long hostSent, long guestReceived, long guestReplied, long hostReceived, long guestMono,
+                    long guestRealtime, long hostRealtimeMinusMono) {
+
+    /** The time the messages spent travelling: round trip minus the guest's time between its stamps. */
+    public long delay() {
+        return (hostReceived - hostSent) - (guestReplied - guestReceived);
+    }
+
+    /** Half the width of the interval the true offset lies in. */
+    public long bound() {
+        return (delay() + 1) / 2;
+    }
+
+    /** Guest trace clock at the middle of the guest's stamps. */
+    public long guestTime() {
+        return guestReceived + (guestReplied - guestReceived) / 2;
+    }
+
+    /** Host CLOCK_MONOTONIC at the middle of the exchange. */
+    public long hostTime() {
+        return hostSent + (hostReceived - hostSent) / 2;
+    }
+
+    /** host = guest + offset, estimated at the midpoints. */
+    public long offset() {
+        return hostTime() - guestTime();
+    }
+
+    /** Host CLOCK_MONOTONIC minus guest CLOCK_MONOTONIC. */
+    public long monoOffset() {
+        return hostTime() - guestMono;
+    }
+
+    /** Host CLOCK_REALTIME minus guest CLOCK_REALTIME (the guest's wall clock error). */
+    public long realtimeOffset() {
+        return hostTime() + hostRealtimeMinusMono - guestRealtime;
+    }
+}
