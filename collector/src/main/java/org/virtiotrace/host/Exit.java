@@ -24,6 +24,8 @@ public final class Exit {
     public static final int BAD_LOG = 9;
     /** replay --against-agent: the live agent did something else than the recorded one. */
     public static final int DIVERGED = 10;
+    /** --host cannot record the host: no tracefs, not root, an unknown --host-events name. */
+    public static final int HOST_TRACE = 11;
 
     private Exit() {
     }

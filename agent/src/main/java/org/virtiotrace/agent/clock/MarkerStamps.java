@@ -24,6 +24,7 @@ import org.virtiotrace.agent.tracefs.TraceInstance;
 final class MarkerStamps implements ClockStamps {
     /** raw_data id of a sync marker ("VTCS"); the heartbeat has its own. */
     static final int MARKER_ID = 0x56544353;
+    static final String PREFIX = "virtio-trace-sync-";
     /** struct trace_entry before raw_data's id: type u16, flags u8, preempt u8, pid i32. */
     private static final int ENTRY_HEADER = 8;
     private static final int MAX_PAGES_PER_READ = 64;
@@ -48,11 +49,8 @@ final class MarkerStamps implements ClockStamps {
 
     /** A private instance {@code virtio-trace-sync-PID} stamping with {@code clock}. */
     static MarkerStamps open(Native nat, Path mount, String clock) throws IOException, NativeException {
-        String name = "virtio-trace-sync-" + ProcessHandle.current().pid();
-        Path dir = mount.resolve("instances").resolve(name);
-        if (Files.isDirectory(dir)) {
-            Files.delete(dir); // left by a killed agent that had our pid
-        }
+        String name = PREFIX + ProcessHandle.current().pid();
+        removeOrphans(mount.resolve("instances"));
         TraceInstance inst = TraceInstance.create(mount, name);
         try {
             inst.write("trace_clock", clock);
@@ -61,6 +59,27 @@ final class MarkerStamps implements ClockStamps {
         } catch (IOException | RuntimeException e) {
             inst.close();
             throw e;
+        }
+    }
+
+    /** Instances of agents that were killed (SIGKILL leaves them): their pid is gone, or is ours now. */
+    private static void removeOrphans(Path instances) {
+        try (var s = Files.list(instances)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(PREFIX)) {
+                    try {
+                        long pid = Long.parseLong(n.substring(PREFIX.length()));
+                        if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).isEmpty()) {
+                            Files.delete(p);
+                        }
+                    } catch (NumberFormatException | IOException e) {
+                        // not ours, or still busy: leave it
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // no instances directory to tidy
         }
     }
 

@@ -2,6 +2,8 @@ package org.virtiotrace.host.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.virtiotrace.agent.cli.IntegerLiteral;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.virtiotrace.agent.nativeio.Native;
@@ -37,6 +39,22 @@ import sun.misc.Signal;
             "A second Ctrl-C skips the waits that remain (the tail, the final update): the file is written at once, "
                 + "valid up to the last whole page. On a terminal one line shows progress: per CPU the MB received "
                 + "and the rate, and the events the guest's kernel lost so far.",
+            "",
+            "Clock sync (docs/clock-sync.md): a burst of --sync-probes ?clock probes on the control port at the start, "
+                + "every --sync-interval while tracing and at the end; the fastest round trip of each burst bounds "
+                + "the offset between the guest's trace clock and the host's CLOCK_MONOTONIC. The trace.dat gets "
+                + "TIME_SHIFT samples for every guest CPU, so trace-cmd shows host times; FILE.sync keeps the probes "
+                + "(virtio-trace sync-report FILE). An agent that does not answer (the C agent) is recorded without "
+                + "alignment, said once.",
+            "",
+            "--host HOSTFILE also records this host's own ftrace (the agent's splice pumps on a private instance of "
+                + "the host's tracefs, clock mono, the --host-events) and links the files as trace-cmd does: "
+                + "trace-cmd report -i HOSTFILE -i FILE merges them. Every write to the control port is marked in "
+                + "the host trace (virtio-trace: agent-ctl-path <- 1).",
+            "",
+            "Heartbeats: the agent writes one into every CPU's stream once a second (raw_data, id --heartbeat-id). "
+                + "A CPU whose stream is --heartbeat-misses beats behind the others is named in the progress line, "
+                + "the summary and the session log.",
         })
 final class RecordCommand implements Callable<Integer> {
     @Spec
@@ -76,6 +94,33 @@ final class RecordCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress line, even on a terminal.")
     boolean noProgress;
 
+    @Option(names = "--host", paramLabel = "HOSTFILE",
+            description = "Also record this host's trace into HOSTFILE, linked to the guest's (needs root).")
+    Path host;
+
+    @Option(names = "--host-events", paramLabel = "LIST", split = ",", defaultValue = "sched",
+            description = "Host events for --host: systems or system/event as in tracefs events/ "
+                    + "(default: ${DEFAULT-VALUE}; e.g. sched,kvm,irq).")
+    List<String> hostEvents;
+
+    @Option(names = "--sync-interval", paramLabel = "SECONDS", defaultValue = "1",
+            description = "A clock-sync burst this often while tracing, 0 for the start and the end only "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double syncInterval;
+
+    @Option(names = "--sync-probes", paramLabel = "N", defaultValue = "10",
+            description = "Probes per burst, the fastest kept; 0 turns clock sync off (default: ${DEFAULT-VALUE}).")
+    int syncProbes;
+
+    @Option(names = "--heartbeat-id", paramLabel = "N", defaultValue = "0x56544842", converter = IntegerLiteral.class,
+            description = "The raw_data id of the agent's heartbeats, as given to trace-agent (default: "
+                    + "${DEFAULT-VALUE}).")
+    int heartbeatId;
+
+    @Option(names = "--heartbeat-misses", paramLabel = "N", defaultValue = "3",
+            description = "Name a CPU whose stream is N heartbeats behind the newest (default: ${DEFAULT-VALUE}).")
+    int heartbeatMisses;
+
     @Override
     public Integer call() {
         if (duration != null && !(duration > 0)) {
@@ -89,10 +134,21 @@ final class RecordCommand implements Callable<Integer> {
             System.err.println("virtio-trace: error: the native layer cannot load: " + Native.unavailabilityCause());
             return Exit.NATIVE;
         }
+        if (syncInterval < 0 || syncInterval > 3600 || syncProbes < 0 || syncProbes > 1000) {
+            throw new ParameterException(spec.commandLine(), "--sync-interval is 0..3600 s and --sync-probes 0..1000");
+        }
+        if (heartbeatMisses < 1) {
+            throw new ParameterException(spec.commandLine(), "--heartbeat-misses must be 1 or more");
+        }
         Path out = output != null ? output : Path.of("trace.dat");
+        if (host != null && host.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+            throw new ParameterException(spec.commandLine(), "--host " + host + " is the guest's output file too");
+        }
+        RecordOptions.Timeline timeline = new RecordOptions.Timeline((int) Math.round(syncInterval * 1000), syncProbes,
+                host, hostEvents, heartbeatId, heartbeatMisses);
         RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
-                !noProgress && HostPosix.stderrIsTerminal(), session);
+                !noProgress && HostPosix.stderrIsTerminal(), session, timeline);
         Recorder recorder = new Recorder(opt, Native.get());
         Signal.handle(new Signal("INT"), s -> recorder.interrupt());
         Signal.handle(new Signal("TERM"), s -> recorder.interrupt());

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
         subcommands = {SetupCommand.class, RecordCommand.class, DumpCommand.class, ReplayCommand.class,
-            DemoCommand.class},
+            SyncReportCommand.class, HeartbeatCommand.class, DemoCommand.class},
         header = "Record a guest's kernel trace over virtio-serial into a trace.dat (host side of trace-agent).",
         description = {
             "The host side of virtio-trace: 'setup' makes the ports' FIFOs and prints the QEMU options or libvirt "
@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
                 + "dump/replay: the log is cut short (what it holds was used)",
             "9:dump/replay: the file is not a session log, or one written by a newer version",
             "10:replay --against-agent: the live agent did something else than the recorded one",
+            "11:record --host: the host's trace cannot be recorded (no tracefs, not root, an unknown --host-events name)",
         })
 public final class VirtioTraceCommand implements Runnable {
     @Spec

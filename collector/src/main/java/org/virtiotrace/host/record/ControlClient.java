@@ -8,6 +8,7 @@ import org.virtiotrace.host.sync.TimedReply;
 import org.virtiotrace.agent.control.ReplyFrame;
 import org.virtiotrace.agent.control.ReplyScanner;
 import org.virtiotrace.agent.control.Request;
+import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.link.PortLink;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
@@ -29,6 +30,7 @@ final class ControlClient {
     private long written;
     private long read;
     private String lastProblem;
+    private java.util.function.Consumer<String> marker = s -> { };
 
     ControlClient(PortLink link, SessionLog log) {
         this.link = link;
@@ -58,8 +60,14 @@ final class ControlClient {
         send(order + "\n");
     }
 
+    /** Called with what is about to be written, before each write (--host marks it in the host trace). */
+    void markWritesWith(java.util.function.Consumer<String> marker) {
+        this.marker = marker;
+    }
+
     private void send(String wire) throws IOException {
         byte[] b = wire.getBytes(StandardCharsets.US_ASCII);
+        marker.accept(PortLayout.CTL + " <- " + wire.strip());
         log.event(SessionEvent.CTL_WRITE, b);
         try {
             link.write(ByteBuffer.wrap(b), WRITE_TIMEOUT_MS);
@@ -83,7 +91,9 @@ final class ControlClient {
      * the read that completed its reply returned: the two ends of a clock-sync round trip.
      */
     Optional<TimedReply> askTimed(String name, int timeoutMs) throws IOException {
-        Request r = new Request(name, nextId++);
+        int colon = name.indexOf(':'); // "set-heartbeat:5": a request with an argument
+        Request r = colon < 0 ? new Request(name, nextId++)
+                : new Request(name.substring(0, colon), nextId++, name.substring(colon + 1));
         long sent = System.nanoTime();
         send(r.wire());
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;

@@ -40,10 +40,12 @@ final class CpuCollector implements Runnable {
     private volatile boolean ended;
     private volatile String failure;
     private volatile PageSpool pageSpool;
+    private final HeartbeatScan beats;
 
     CpuCollector(int cpu, PortLink link, Path spool, int pageSize, ByteOrder order, int longSize, SessionLog log,
-                 boolean pagesInLog) {
+                 boolean pagesInLog, HeartbeatScan beats) {
         this.cpu = cpu;
+        this.beats = beats;
         this.log = log;
         this.extentsIn = pagesInLog && log.enabled() ? log.path() : null;
         this.link = link;
@@ -74,6 +76,7 @@ final class CpuCollector implements Runnable {
                     pageSpool.logged(buf.position() - n, at, n);
                     bytes += n;
                     lastByteNanos = System.nanoTime();
+                    beats.scan(buf, n);
                     pageSpool.consume(false);
                     if (n < LINGER_BELOW && !stop) {
                         // a small read: let the port fill a little before the next look (a read,
@@ -177,5 +180,14 @@ final class CpuCollector implements Runnable {
 
     String failure() {
         return failure;
+    }
+
+    /** The newest heartbeat this CPU's stream carried, -1 before the first. */
+    long lastHeartbeat() {
+        return beats.last();
+    }
+
+    long heartbeats() {
+        return beats.count();
     }
 }

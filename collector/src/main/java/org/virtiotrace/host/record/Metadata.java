@@ -31,6 +31,20 @@ public record Metadata(FileSet files, Properties info, boolean answered, long fe
                 8);
     }
 
+    /** An event's type id from its format file ("ID: N"), or -1 when the metadata has no such event. */
+    public int eventId(String system, String event) {
+        for (String line : text("events/" + system + "/" + event + "/format").split("\n")) {
+            if (line.startsWith("ID:")) {
+                try {
+                    return Integer.parseInt(line.substring(3).strip());
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
     /** The agent's name and version from the handshake, or "none". */
     public String agentName() {
         return info.getProperty("agent", answered ? "unnamed" : "none");

@@ -18,6 +18,7 @@ final class Progress {
     private final long[] lastBytes;
     private long lastNanos;
     private int lastWidth;
+    private String note = "";
 
     Progress(List<CpuCollector> collectors, boolean enabled) {
         this.collectors = collectors;
@@ -43,11 +44,16 @@ final class Progress {
             lastBytes[i] = bytes;
             lost += c.lostEvents();
         }
-        b.append("  lost ").append(lost);
+        b.append("  lost ").append(lost).append(note);
         String line = b.toString();
         err.print("\r" + line + " ".repeat(Math.max(0, lastWidth - line.length())));
         err.flush();
         lastWidth = line.length();
+    }
+
+    /** Appended to the line from now on ("" for nothing): CPUs whose heartbeats stopped. */
+    void note(String text) {
+        note = text;
     }
 
     /** Ends the line so what follows starts on its own. */

@@ -34,6 +34,7 @@ public final class Recorder {
     private final List<String> warnings = new ArrayList<>();
     /** --session's log, or {@link SessionLog#NONE}: set once at the start of {@link #run}. */
     private SessionLog log = SessionLog.NONE;
+    private HeartbeatWatch liveness;
 
     public Recorder(RecordOptions opt, Native nat) {
         this.opt = opt;
@@ -55,13 +56,15 @@ public final class Recorder {
             throw new RecordException(Exit.NO_GUEST, ports.missing(PortLayout.CTL, ports.cpusPresent().size()));
         }
         String[] holder = new String[1];
-        try (SessionLock lock = SessionLock.tryTake(ports.dir(), holder).orElseThrow(() -> new RecordException(
+        // --host is refused before anything touches the ports or the guest
+        try (HostRecording host = HostRecording.prepare(opt, nat);
+             SessionLock lock = SessionLock.tryTake(ports.dir(), holder).orElseThrow(() -> new RecordException(
                 Exit.BUSY, ports.dir().resolve(SessionLock.NAME) + ": another virtio-trace (" + holder[0]
                         + ") records from these ports; two readers would split the pages between them"))) {
             log = RecordingLog.open(opt);
             Summary summary = null;
             try {
-                summary = record(ports);
+                summary = record(ports, host);
                 return summary;
             } catch (RecordException e) {
                 log.event(SessionEvent.NOTE, "error: " + e.getMessage());
@@ -76,7 +79,8 @@ public final class Recorder {
         }
     }
 
-    private Summary record(PortLayout ports) throws RecordException, IOException, InterruptedException {
+    private Summary record(PortLayout ports, HostRecording host)
+            throws RecordException, IOException, InterruptedException {
         ControlClient ctl = new ControlClient(ports.open(nat, PortLayout.CTL), log);
         List<CpuCollector> collectors = new ArrayList<>();
         Path spoolDir = null;
@@ -109,7 +113,8 @@ public final class Recorder {
             for (int cpu : cpus) {
                 collectors.add(new CpuCollector(cpu, ports.open(nat, ports.dataName(cpu)),
                         spoolDir.resolve("cpu" + cpu + ".raw"), meta.pageSize(), meta.order(), meta.longSize(), log,
-                        !keepSpool));
+                        !keepSpool, new HeartbeatScan(cpu, opt.timeline().heartbeatId(), meta.eventId("ftrace",
+                        "raw_data"), meta.order())));
             }
             long staleData = drainStaleData(collectors);
             if (staleData > 0) {
@@ -123,8 +128,11 @@ public final class Recorder {
                 threads.add(t);
             }
             Progress progress = new Progress(collectors, opt.progress());
+            liveness = new HeartbeatWatch(opt.timeline().heartbeatMisses(), meta.pageSize());
             TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(),
-                    meta.answered() ? opt.timeline().syncProbes() : 0, log, warnings);
+                    meta.answered() ? opt.timeline().syncProbes() : 0, host.active(), log, warnings);
+            host.begin();
+            ctl.markWritesWith(host::mark);
             sync.atStart(meta.agentName());
             ctl.order("1");
             long started = System.nanoTime();
@@ -137,6 +145,13 @@ public final class Recorder {
                     sync.atEnd();
                 }
             }
+            host.end();
+            List<String> behind = liveness.check(collectors, true, log);
+            if (!behind.isEmpty()) {
+                warnings.add("heartbeats stopped in the stream of " + String.join(", ", behind) + ": that CPU's pump "
+                        + "stopped writing or its pages stopped coming (--heartbeat-misses " + opt.timeline()
+                        .heartbeatMisses() + ")");
+            }
             boolean agentGone = meta.answered() && ordered && !hurry && !fetchUpdate(ctl, meta);
             for (CpuCollector c : collectors) {
                 c.stop();
@@ -146,7 +161,12 @@ public final class Recorder {
             }
             progress.finish();
             RecordingLog.totals(log, ctl, collectors);
-            return Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir, sync);
+            Summary summary = Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir,
+                    sync);
+            if (opt.output() != null && meta.usable()) {
+                host.write(summary.lines(), ports, cpus.size(), sync.hostTraceId(), sync.guestTraceId(), opt.output());
+            }
+            return summary;
         } finally {
             collectors.forEach(CpuCollector::close);
             ctl.close();
@@ -223,6 +243,8 @@ public final class Recorder {
             if (System.nanoTime() - lastLogged >= TimeUnit.SECONDS.toNanos(1)) {
                 lastLogged = System.nanoTime();
                 RecordingLog.progress(log, collectors);
+                List<String> behind = liveness.check(collectors, false, log);
+                progress.note(behind.isEmpty() ? "" : "  no heartbeat: " + String.join(", ", behind));
             }
             if (collectors.stream().allMatch(CpuCollector::ended)) {
                 warnings.add("every port closed before the stop: the guest went away");

@@ -27,6 +27,9 @@ public record Summary(int exit, List<String> lines) {
         for (CpuCollector c : collectors) {
             StringBuilder b = new StringBuilder(String.format("cpu%d: %.1f MB, %d pages, %d events lost",
                     c.cpu, c.bytes() / 1e6, c.pages(), c.lostEvents()));
+            if (c.heartbeats() > 0) {
+                b.append(", heartbeats up to ").append(c.lastHeartbeat());
+            }
             if (c.pagesWithUncountedLoss() > 0) {
                 b.append(" (and ").append(c.pagesWithUncountedLoss()).append(" pages with an unknown number)");
             }

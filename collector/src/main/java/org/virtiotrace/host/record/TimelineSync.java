@@ -35,7 +35,11 @@ final class TimelineSync {
     private boolean off;
     private long next = Long.MAX_VALUE;
 
-    TimelineSync(ControlClient ctl, int intervalMs, int probes, SessionLog log, List<String> warnings) {
+    /** Whether the guest file gets TRACEID (and TIME_SHIFT with samples): with clock sync or a host file. */
+    private final boolean linked;
+
+    TimelineSync(ControlClient ctl, int intervalMs, int probes, boolean hostFile, SessionLog log,
+                 List<String> warnings) {
         this.prober = new ClockProber(ctl::askTimed, probes, PROBE_TIMEOUT_MS);
         this.log = log;
         this.warnings = warnings;
@@ -45,7 +49,10 @@ final class TimelineSync {
         SecureRandom r = new SecureRandom();
         this.guestTraceId = r.nextLong();
         this.hostTraceId = r.nextLong();
-        log.event(SessionEvent.TRACE_IDS, guestTraceId, hostTraceId);
+        this.linked = probes > 0 || hostFile;
+        if (linked) {
+            log.event(SessionEvent.TRACE_IDS, guestTraceId, hostTraceId);
+        }
     }
 
     /** The first burst, before tracing starts; a silent or refusing agent turns sync off, said once. */
@@ -125,11 +132,7 @@ final class TimelineSync {
 
     /** TRACEID and, with samples, TIME_SHIFT for every guest CPU (index = CPU, {@code cpuCount} of them). */
     TimeOptions guestOptions(int cpuCount) {
-        if (series.isEmpty()) {
-            return new TimeOptions(guestTraceId, null, List.of(), null);
-        }
-        List<Integer> cpus = java.util.stream.IntStream.range(0, cpuCount).boxed().toList();
-        return new TimeOptions(guestTraceId, series.timeShift(hostTraceId, cpus), List.of(), null);
+        return linked ? series.guestOptions(guestTraceId, hostTraceId, cpuCount) : TimeOptions.NONE;
     }
 
     long guestTraceId() {

@@ -54,6 +54,8 @@ public final class RecordedSession {
     private Optional<Metadata> metadata;
     private final Map<Integer, long[]> totals = new TreeMap<>();
     private long endExit = -1;
+    private long[] traceIds;
+    private final org.virtiotrace.host.sync.SyncSeries sync = new org.virtiotrace.host.sync.SyncSeries();
     private long records;
     private LogEnd end;
 
@@ -94,6 +96,10 @@ public final class RecordedSession {
                     case CPU_TOTAL -> s.totals.put((int) rec.u64(0), new long[] {rec.u64(1), rec.u64(2), rec.u64(3),
                         rec.u64(4), rec.u64(5)});
                     case END -> s.endExit = rec.u64(0);
+                    case TRACE_IDS -> s.traceIds = new long[] {rec.u64(0), rec.u64(1)};
+                    case SYNC_SAMPLE -> s.sync.add(new org.virtiotrace.host.sync.SyncSample(
+                            new org.virtiotrace.host.sync.Probe(rec.u64(0), rec.u64(1), rec.u64(2), rec.u64(3),
+                                    rec.u64(4), rec.u64(5), rec.u64(6)), (int) rec.u64(7), (int) rec.u64(8), "?"), "?");
                     default -> {
                     }
                 }
@@ -208,6 +214,12 @@ public final class RecordedSession {
     }
 
     /** vt_end's exit status, or -1 when the log has no end record. */
+    /** The guest file's timeline options as the recording wrote them (none for a log from before them). */
+    public org.virtiotrace.host.tracedat.TimeOptions guestTimeOptions(int cpuCount) {
+        return traceIds == null ? org.virtiotrace.host.tracedat.TimeOptions.NONE
+                : sync.guestOptions(traceIds[0], traceIds[1], cpuCount);
+    }
+
     public long endExit() {
         return endExit;
     }

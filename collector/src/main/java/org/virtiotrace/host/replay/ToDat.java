@@ -80,7 +80,8 @@ public final class ToDat {
                         sp.spool.tornPages(), same));
             }
             try {
-                TraceDatWriter.write(out, TraceDatHeader.from(m.files(), m.info(), cpuCount), data);
+                TraceDatWriter.write(out, TraceDatHeader.from(m.files(), m.info(), cpuCount)
+                        .withTime(s.guestTimeOptions(cpuCount)), data);
             } catch (IOException | IllegalArgumentException e) {
                 throw new RecordException(Exit.OUTPUT, out + ": cannot write the trace.dat: " + e.getMessage()
                         + "; no partial file was left");

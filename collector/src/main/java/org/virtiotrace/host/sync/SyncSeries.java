@@ -121,6 +121,18 @@ public final class SyncSeries {
         return new TimeOptions.TimeShift(peerTraceId, true, perCpu);
     }
 
+    /**
+     * A guest file's timeline options: its TRACEID and, with samples, TIME_SHIFT to the host
+     * (peer {@code hostTraceId}) for each of its {@code cpuCount} CPUs.
+     */
+    public TimeOptions guestOptions(long guestTraceId, long hostTraceId, int cpuCount) {
+        if (samples.isEmpty()) {
+            return new TimeOptions(guestTraceId, null, List.of(), null);
+        }
+        List<Integer> cpus = java.util.stream.IntStream.range(0, cpuCount).boxed().toList();
+        return new TimeOptions(guestTraceId, timeShift(hostTraceId, cpus), List.of(), null);
+    }
+
     static String ms(long ns) {
         return String.format("%.3f ms", ns / 1e6);
     }

@@ -1,0 +1,97 @@
+package org.virtiotrace.host.hosttrace;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which QEMU serves a guest's ports, and the host thread of each of its vCPUs, for the host
+ * file's GUEST option (trace-cmd maps a vCPU thread's kvm events to the guest with it). QEMU
+ * names its vCPU threads "CPU N/KVM" or "CPU N/TCG"; single-threaded TCG runs every vCPU on
+ * one thread, "ALL CPUs/TCG".
+ */
+public final class QemuThreads {
+    private static final Pattern VCPU = Pattern.compile("CPU (\\d+)/\\w+");
+
+    private QemuThreads() {
+    }
+
+    /** The QEMU process holding a file of {@code portDir} open (its pipe or socket chardevs), if one does. */
+    public static Optional<Long> holderOf(Path portDir) {
+        Path dir = portDir.toAbsolutePath().normalize();
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
+                .chars().allMatch(Character::isDigit))) {
+            for (Path proc : procs) {
+                long pid = Long.parseLong(proc.getFileName().toString());
+                if (pid != self && isQemu(proc) && holds(proc.resolve("fd"), dir)) {
+                    return Optional.of(pid);
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isQemu(Path proc) {
+        try {
+            return Files.readString(proc.resolve("comm")).startsWith("qemu");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean holds(Path fds, Path dir) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(fds)) {
+            for (Path fd : s) {
+                try {
+                    if (Files.readSymbolicLink(fd).startsWith(dir)) {
+                        return true;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return false; // gone, or not ours to look at
+        }
+        return false;
+    }
+
+    /** vCPU index to host thread id, in vCPU order; empty when the threads are not named as QEMU names them. */
+    public static List<Integer> vcpuThreads(long pid, int vcpus) {
+        TreeMap<Integer, Integer> byVcpu = new TreeMap<>();
+        Integer all = null;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                String comm = Files.readString(task.resolve("comm")).strip();
+                int tid = Integer.parseInt(task.getFileName().toString());
+                Matcher m = VCPU.matcher(comm);
+                if (m.matches()) {
+                    byVcpu.put(Integer.parseInt(m.group(1)), tid);
+                } else if (comm.startsWith("ALL CPUs/")) {
+                    all = tid;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return List.of();
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int v = 0; v < vcpus; v++) {
+            Integer tid = byVcpu.getOrDefault(v, all);
+            if (tid == null) {
+                return List.of();
+            }
+            out.add(tid);
+        }
+        return out;
+    }
+}
