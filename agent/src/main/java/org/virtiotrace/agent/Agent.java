@@ -198,7 +198,7 @@ public final class Agent implements OrderHandler, Requests {
     @Override
     public void request(Request request) {
         if (time.answers(request) && control.canReply()) {
-            control.post(time.answer(request).encode(), request);
+            control.replyNow(time.answer(request).encode(), request);
         } else {
             requests.submit(request);
         }

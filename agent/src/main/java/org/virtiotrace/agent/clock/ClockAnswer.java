@@ -13,12 +13,12 @@ import org.virtiotrace.agent.nativeio.NativeException;
 import org.virtiotrace.agent.tracefs.Tracefs;
 
 /**
- * Answers {@code ?clock}, a clock-sync probe (docs/control-protocol.md): the traced buffer's
- * clock read when the probe was read and again when the reply is about to be written, plus
- * the guest's CLOCK_MONOTONIC and CLOCK_REALTIME, so the host can bound the offset between
- * its clock and ours from its own send and receive times. Answered on the control thread
- * itself, as soon as the probe is parsed: a hand-over to the request worker would only widen
- * the bound.
+ * Answers {@code ?clock}, a clock-sync probe (docs/control-protocol.md). The probe's arrival
+ * and the reply's departure are stamped with CLOCK_MONOTONIC, exactly and as close to the
+ * port's read and write as the control thread can (it answers as soon as the probe is parsed
+ * and writes the reply at once); between the two, one {@link Calibration} carries them into
+ * the trace clock, and its own uncertainty is sent along. The host bounds the offset from its
+ * own send and receive times.
  */
 public final class ClockAnswer implements AutoCloseable {
     private final Native nat;
@@ -26,7 +26,7 @@ public final class ClockAnswer implements AutoCloseable {
     private final HeartbeatCounter heartbeat;
     private final RateLimiter failures = new RateLimiter(1, 60_000_000_000L);
     private TraceClock clock;
-    private ClockStamps stamps;
+    private ClockReader reader;
 
     public ClockAnswer(Native nat, Tracefs traced, HeartbeatCounter heartbeat) {
         this.nat = nat;
@@ -36,15 +36,14 @@ public final class ClockAnswer implements AutoCloseable {
 
     public ReplyFrame answer(Request r) {
         try {
-            if (stamps == null) {
+            long received = nat.clockNanos(Clock.MONOTONIC);
+            if (reader == null) {
                 open();
             }
-            stamps.stamp(0);
-            long mono = nat.clockNanos(Clock.MONOTONIC);
+            Calibration cal = reader.calibrate();
             long real = nat.clockNanos(Clock.REALTIME);
+            long mono = nat.clockNanos(Clock.MONOTONIC);
             long beat = heartbeat.value();
-            stamps.stamp(1);
-            long[] t = stamps.times();
             TraceClock now = TraceClock.of(traced);
             if (!now.equals(clock)) {
                 String was = clock.name();
@@ -52,9 +51,13 @@ public final class ClockAnswer implements AutoCloseable {
                 return ReplyFrame.error(r.id(), "the trace clock changed from " + was + " to " + now.name()
                         + " during the probe; ask again");
             }
-            String text = "clock=" + clock.name() + "\nmethod=" + stamps.method() + "\nreceived=" + t[0]
-                    + "\nreplied=" + t[1] + "\nmono=" + mono + "\nrealtime=" + real + "\nheartbeat=" + beat + "\n";
-            return ReplyFrame.ok(r.id(), text.getBytes(StandardCharsets.US_ASCII));
+            StringBuilder text = new StringBuilder(200).append("clock=").append(clock.name()).append("\nmethod=")
+                    .append(reader.method()).append("\nclock-error=").append(cal.error()).append("\nmono=").append(mono)
+                    .append("\nrealtime=").append(real).append("\nheartbeat=").append(beat).append("\nreceived=")
+                    .append(received + cal.offset());
+            long replied = nat.clockNanos(Clock.MONOTONIC); // last: the reply is written right after
+            text.append("\nreplied=").append(replied + cal.offset()).append('\n');
+            return ReplyFrame.ok(r.id(), text.toString().getBytes(StandardCharsets.US_ASCII));
         } catch (Refusal e) {
             return ReplyFrame.error(r.id(), e.getMessage());
         } catch (IOException | RuntimeException e) {
@@ -74,16 +77,16 @@ public final class ClockAnswer implements AutoCloseable {
                     + "choose another in " + traced.dir().resolve("trace_clock"));
         }
         var exact = clock.exact();
-        stamps = exact.isPresent() ? new ExactStamps(nat, exact.get())
-                : MarkerStamps.open(nat, traced.mount(), clock.name());
-        Log.info("clock sync: the host asked for the %s clock's time; read by %s", clock.name(), stamps.method());
+        reader = exact.isPresent() ? new ExactReader(nat, exact.get())
+                : MarkerReader.open(nat, traced.mount(), clock.name());
+        Log.info("clock sync: the host asked for the %s clock's time; read by %s", clock.name(), reader.method());
     }
 
     private void reset() {
-        if (stamps != null) {
-            stamps.close();
+        if (reader != null) {
+            reader.close();
         }
-        stamps = null;
+        reader = null;
     }
 
     @Override

@@ -67,6 +67,20 @@ public final class ControlChannel implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * On the control thread only (from an order handler): queues the reply and writes what the
+     * port takes at once, for replies whose timing matters (clock probes).
+     */
+    public void replyNow(byte[] frame, Request request) {
+        outbox.post(frame, request);
+        if (ctl != null && outbox.pending()) {
+            Fd out = outbox.target(ctl);
+            if (out != null) {
+                outbox.write(out);
+            }
+        }
+    }
+
     public String path() {
         return path;
     }

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.control.ReplyFrame;
 import org.virtiotrace.agent.control.Request;
 import org.virtiotrace.agent.heartbeat.HeartbeatCounter;
-import org.virtiotrace.agent.nativeio.Clock;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.tracefs.TraceInstance;
 import org.virtiotrace.agent.tracefs.TracefsLocator;
@@ -39,16 +38,11 @@ class ClockProbeTest {
     @Test
     void a_marker_read_back_from_the_ring_buffer_has_the_time_it_was_written() throws Exception {
         // on the mono clock the marker's ring-buffer time can be checked against clock_gettime
-        try (MarkerStamps stamps = MarkerStamps.open(nat, mount, "mono")) {
+        try (MarkerReader reader = MarkerReader.open(nat, mount, "mono")) {
             for (int i = 0; i < 20; i++) {
-                long before = nat.clockNanos(Clock.MONOTONIC);
-                stamps.stamp(0);
-                long between = nat.clockNanos(Clock.MONOTONIC);
-                stamps.stamp(1);
-                long after = nat.clockNanos(Clock.MONOTONIC);
-                long[] t = stamps.times();
-                assertTrue(before <= t[0] && t[0] <= between, "probe " + i + ": " + before + " <= " + t[0] + " <= " + between);
-                assertTrue(between <= t[1] && t[1] <= after, "probe " + i + ": " + between + " <= " + t[1] + " <= " + after);
+                Calibration c = reader.calibrate();
+                assertTrue(c.monoBefore() <= c.trace() && c.trace() <= c.monoAfter(), "probe " + i + ": " + c);
+                assertTrue(c.error() < 1_000_000, "a bracket under a millisecond: " + c);
             }
         }
     }
@@ -56,10 +50,19 @@ class ClockProbeTest {
     @Test
     void the_marker_instance_is_removed_when_sync_ends() throws Exception {
         Path dir = mount.resolve("instances/virtio-trace-sync-" + ProcessHandle.current().pid());
-        MarkerStamps stamps = MarkerStamps.open(nat, mount, "local");
+        MarkerReader reader = MarkerReader.open(nat, mount, "local");
         assertTrue(Files.isDirectory(dir));
-        stamps.close();
+        reader.close();
         assertFalse(Files.exists(dir));
+    }
+
+    @Test
+    void an_instance_left_by_a_killed_agent_is_removed_by_the_next() throws Exception {
+        Path orphan = mount.resolve("instances/virtio-trace-sync-999999999");
+        Files.createDirectory(orphan);
+        try (MarkerReader reader = MarkerReader.open(nat, mount, "local")) {
+            assertFalse(Files.exists(orphan), "no process 999999999: its instance goes");
+        }
     }
 
     @Test
@@ -69,6 +72,7 @@ class ClockProbeTest {
             assertEquals("local", p.getProperty("clock"));
             assertEquals("marker", p.getProperty("method"));
             assertTrue(Long.parseLong(p.getProperty("received")) <= Long.parseLong(p.getProperty("replied")), p.toString());
+            assertTrue(Long.parseLong(p.getProperty("clock-error")) < 1_000_000, p.toString());
         }
     }
 
@@ -83,6 +87,7 @@ class ClockProbeTest {
             long received = Long.parseLong(p.getProperty("received"));
             long replied = Long.parseLong(p.getProperty("replied"));
             assertTrue(before <= received && received <= replied && replied <= after, p.toString());
+            assertEquals("0", p.getProperty("clock-error"));
         }
     }
 

@@ -65,13 +65,16 @@ final class ControlClient {
         this.marker = marker;
     }
 
-    private void send(String wire) throws IOException {
+    /** Writes; returns the host's CLOCK_MONOTONIC just before the write (after the log and the mark). */
+    private long send(String wire) throws IOException {
         byte[] b = wire.getBytes(StandardCharsets.US_ASCII);
         marker.accept(PortLayout.CTL + " <- " + wire.strip());
         log.event(SessionEvent.CTL_WRITE, b);
+        long at = System.nanoTime();
         try {
             link.write(ByteBuffer.wrap(b), WRITE_TIMEOUT_MS);
             written += b.length;
+            return at;
         } catch (IOException e) {
             log.portError(link.describe(), e);
             throw e;
@@ -94,8 +97,7 @@ final class ControlClient {
         int colon = name.indexOf(':'); // "set-heartbeat:5": a request with an argument
         Request r = colon < 0 ? new Request(name, nextId++)
                 : new Request(name.substring(0, colon), nextId++, name.substring(colon + 1));
-        long sent = System.nanoTime();
-        send(r.wire());
+        long sent = send(r.wire());
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         lastProblem = null;
         while (true) {

@@ -129,8 +129,11 @@ public final class Recorder {
             }
             Progress progress = new Progress(collectors, opt.progress());
             liveness = new HeartbeatWatch(opt.timeline().heartbeatMisses(), meta.pageSize());
-            TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(),
-                    meta.answered() ? opt.timeline().syncProbes() : 0, host.active(), log, warnings);
+            TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(), opt.timeline().syncProbes(),
+                    host.active(), log, warnings);
+            if (!meta.answered() && opt.timeline().syncProbes() > 0) {
+                sync.agentSilent(); // it answered nothing so far: a clock probe would only wait too
+            }
             host.begin();
             ctl.markWritesWith(host::mark);
             sync.atStart(meta.agentName());

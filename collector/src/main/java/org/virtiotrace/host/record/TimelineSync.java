@@ -55,6 +55,13 @@ final class TimelineSync {
         }
     }
 
+    /** The agent answers no request at all (the C agent): no clock sync, said once. */
+    void agentSilent() {
+        off = true;
+        warnings.add("clock sync: the agent answers no request, so no ?clock either; recording without alignment: "
+                + "the trace.dat keeps the guest's own times");
+    }
+
     /** The first burst, before tracing starts; a silent or refusing agent turns sync off, said once. */
     void atStart(String agentName) throws IOException {
         if (off) {
@@ -112,7 +119,7 @@ final class TimelineSync {
         Probe p = s.get().best();
         log.event(SessionEvent.SYNC_SAMPLE, p.hostSent(), p.guestReceived(), p.guestReplied(), p.hostReceived(),
                 p.guestMono(), p.guestRealtime(), p.hostRealtimeMinusMono(), (long) s.get().probes(),
-                (long) s.get().asked());
+                (long) s.get().asked(), p.clockError());
         String note = series.add(s.get(), prober.clock());
         if (note != null) {
             log.event(SessionEvent.NOTE, note);

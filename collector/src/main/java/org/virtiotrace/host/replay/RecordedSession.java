@@ -99,7 +99,7 @@ public final class RecordedSession {
                     case TRACE_IDS -> s.traceIds = new long[] {rec.u64(0), rec.u64(1)};
                     case SYNC_SAMPLE -> s.sync.add(new org.virtiotrace.host.sync.SyncSample(
                             new org.virtiotrace.host.sync.Probe(rec.u64(0), rec.u64(1), rec.u64(2), rec.u64(3),
-                                    rec.u64(4), rec.u64(5), rec.u64(6)), (int) rec.u64(7), (int) rec.u64(8), "?"), "?");
+                                    rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(9)), (int) rec.u64(7), (int) rec.u64(8), "?"), "?");
                     default -> {
                     }
                 }

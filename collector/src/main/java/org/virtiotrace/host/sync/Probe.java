@@ -12,18 +12,20 @@ package org.virtiotrace.host.sync;
  * @param guestMono     guest CLOCK_MONOTONIC, read between the guest's two stamps
  * @param guestRealtime guest CLOCK_REALTIME, read with it
  * @param hostRealtimeMinusMono host CLOCK_REALTIME minus CLOCK_MONOTONIC when the probe was sent
+ * @param clockError    how far off the guest's reading of its trace clock against its
+ *                      CLOCK_MONOTONIC can be (0 for a trace clock that is a POSIX clock)
  */
 public record Probe(long hostSent, long guestReceived, long guestReplied, long hostReceived, long guestMono,
-                    long guestRealtime, long hostRealtimeMinusMono) {
+                    long guestRealtime, long hostRealtimeMinusMono, long clockError) {
 
     /** The time the messages spent travelling: round trip minus the guest's time between its stamps. */
     public long delay() {
         return (hostReceived - hostSent) - (guestReplied - guestReceived);
     }
 
-    /** Half the width of the interval the true offset lies in. */
+    /** Half the width of the interval the true offset lies in, plus the guest's own reading error. */
     public long bound() {
-        return (delay() + 1) / 2;
+        return (delay() + 1) / 2 + clockError;
     }
 
     /** Guest trace clock at the middle of the guest's stamps. */

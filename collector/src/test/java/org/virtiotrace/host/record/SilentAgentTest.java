@@ -89,6 +89,21 @@ class SilentAgentTest {
     }
 
     @Test
+    void a_silent_agent_is_recorded_without_clock_alignment_said_once() throws Exception {
+        Path meta = exportMeta();
+        silentAgent(null);
+        Path dat = rig.work.resolve("vm.dat");
+        Proc rec = rig.record("-o", dat.toString(), "--duration", "2", "--answer-timeout", "1000",
+                "--meta", meta.toString());
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        String err = rec.stderr();
+        assertEquals(1, err.split("recording without alignment", -1).length - 1, err);
+        assertTrue(!java.nio.file.Files.exists(dat.resolveSibling("vm.dat.sync")), "no clock-sync file");
+        TraceCmd.Run opts = TraceCmd.run("dump", "--options", dat.toString());
+        assertTrue(opts.out().stream().noneMatch(l -> l.contains("TimeShift")), "no TIME_SHIFT: " + opts.out());
+    }
+
+    @Test
     void a_torn_page_is_counted_refused_and_named_and_the_rest_kept() throws Exception {
         // a good stream first: recorded from the real agent with --raw
         Proc agent = rig.startAgent();

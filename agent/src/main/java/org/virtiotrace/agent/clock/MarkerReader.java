@@ -9,6 +9,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.agent.nativeio.Clock;
 import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.nativeio.NativeException;
@@ -18,10 +19,10 @@ import org.virtiotrace.agent.tracefs.TraceInstance;
 /**
  * trace-cmd's way to read a trace clock that user space cannot call (local, global, perf,
  * uptime): write a marker to {@code trace_marker_raw} of a private instance on the same clock,
- * then read the marker's time back from that instance's ring buffer. The instance holds our
- * markers only, so the traced buffer never sees them.
+ * between two CLOCK_MONOTONIC reads, then read the marker's time back from that instance's
+ * ring buffer. The instance holds our markers only, so the traced buffer never sees them.
  */
-final class MarkerStamps implements ClockStamps {
+final class MarkerReader implements ClockReader {
     /** raw_data id of a sync marker ("VTCS"); the heartbeat has its own. */
     static final int MARKER_ID = 0x56544353;
     static final String PREFIX = "virtio-trace-sync-";
@@ -39,7 +40,7 @@ final class MarkerStamps implements ClockStamps {
     private final BitSet touched = new BitSet();
     private long seq;
 
-    private MarkerStamps(Native nat, TraceInstance instance, int pageSize) throws NativeException {
+    private MarkerReader(Native nat, TraceInstance instance, int pageSize) throws NativeException {
         this.nat = nat;
         this.instance = instance;
         this.pageSize = pageSize;
@@ -48,14 +49,14 @@ final class MarkerStamps implements ClockStamps {
     }
 
     /** A private instance {@code virtio-trace-sync-PID} stamping with {@code clock}. */
-    static MarkerStamps open(Native nat, Path mount, String clock) throws IOException, NativeException {
+    static MarkerReader open(Native nat, Path mount, String clock) throws IOException, NativeException {
         String name = PREFIX + ProcessHandle.current().pid();
         removeOrphans(mount.resolve("instances"));
         TraceInstance inst = TraceInstance.create(mount, name);
         try {
             inst.write("trace_clock", clock);
             inst.bufferSizeKb(16);
-            return new MarkerStamps(nat, inst, inst.tracefs().subBufferSize());
+            return new MarkerReader(nat, inst, inst.tracefs().subBufferSize());
         } catch (IOException | RuntimeException e) {
             inst.close();
             throw e;
@@ -88,23 +89,20 @@ final class MarkerStamps implements ClockStamps {
         return "marker";
     }
 
+    /** Writes a marker between two monotonic reads, then finds its time in the ring buffer. */
     @Override
-    public void stamp(int which) throws NativeException {
-        if (which == 0) {
-            seq++;
-            touched.clear();
-        }
+    public Calibration calibrate() throws NativeException, IOException {
+        seq++;
+        touched.clear();
         touched.set(nat.currentCpu());
         out.clear();
-        out.putInt(MARKER_ID).putInt(which).putLong(seq).flip();
+        out.putInt(MARKER_ID).putInt(0).putLong(seq).flip();
+        long before = nat.clockNanos(Clock.MONOTONIC);
         nat.write(marker, out);
+        long after = nat.clockNanos(Clock.MONOTONIC);
         // the marker lands on the CPU the write ran on: if the thread moved, look there too
         touched.set(nat.currentCpu());
-    }
-
-    @Override
-    public long[] times() throws NativeException, IOException {
-        long[] times = {-1, -1};
+        long[] time = {-1};
         for (int cpu = touched.nextSetBit(0); cpu >= 0; cpu = touched.nextSetBit(cpu + 1)) {
             Fd pipe = pipes.get(cpu);
             if (pipe == null) {
@@ -117,22 +115,19 @@ final class MarkerStamps implements ClockStamps {
                 if (n <= 0) {
                     break;
                 }
-                PageEvents.forEach(page, 0, Math.min(n, pageSize), (time, at, length) -> {
+                PageEvents.forEach(page, 0, Math.min(n, pageSize), (t, at, length) -> {
                     if (length >= ENTRY_HEADER + 16 && page.getInt(at + ENTRY_HEADER) == MARKER_ID
                             && page.getLong(at + ENTRY_HEADER + 8) == seq) {
-                        int which = page.getInt(at + ENTRY_HEADER + 4);
-                        if (which == 0 || which == 1) {
-                            times[which] = time;
-                        }
+                        time[0] = t;
                     }
                 });
             }
         }
-        if (times[0] < 0 || times[1] < 0) {
+        if (time[0] < 0) {
             throw new IOException(instance.dir().resolve("trace_marker_raw") + ": sync marker " + seq
                     + " was written but not found in the instance's ring buffer");
         }
-        return times;
+        return new Calibration(time[0], before, after);
     }
 
     @Override

@@ -1,0 +1,217 @@
+package org.virtiotrace.host.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.sync.SyncFile;
+import org.virtiotrace.host.testing.HostRig;
+import org.virtiotrace.host.testing.Proc;
+import org.virtiotrace.host.testing.TraceCmd;
+
+/**
+ * Host and guest on one timeline, on this machine: the "guest" is the agent on a private
+ * instance (local clock), the host trace another instance (mono clock) of the same kernel, so
+ * one thread can write markers to both in a known order and the merged files must keep it.
+ */
+class TimelineTest {
+    private static final Pattern CAUSAL = Pattern.compile("\\s(\\d+\\.\\d{9}): .*vt-causal ([ABC]) (\\d+)");
+
+    private HostRig rig;
+    private final AtomicBoolean marking = new AtomicBoolean(true);
+    private volatile Exception markFailure;
+
+    @BeforeEach
+    void rig() throws Exception {
+        rig = HostRig.create();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        marking.set(false);
+        rig.close();
+    }
+
+    private static Optional<Path> hostInstance() throws Exception {
+        try (Stream<Path> s = Files.list(TracefsLocator.DEFAULT_MOUNT.resolve("instances"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("virtio-trace-host-")).findFirst();
+        }
+    }
+
+    /** A in the guest, B in the host, C in the guest, from one thread, over and over; even ones 2 ms apart. */
+    private Thread markBothSides() {
+        Thread t = new Thread(() -> {
+            try {
+                Path host = null;
+                for (int i = 0; i < 300 && host == null; i++) {
+                    host = hostInstance().filter(TimelineTest::tracing).orElse(null);
+                    Thread.sleep(10);
+                }
+                Path hostMarker = host.resolve("trace_marker");
+                for (int i = 0; marking.get(); i++) {
+                    rig.instance.mark("vt-causal A " + i);
+                    spaced(i);
+                    Files.write(hostMarker, ("vt-causal B " + i).getBytes(StandardCharsets.UTF_8),
+                            StandardOpenOption.WRITE);
+                    spaced(i);
+                    rig.instance.mark("vt-causal C " + i);
+                    Thread.sleep(7);
+                }
+            } catch (Exception e) {
+                markFailure = e; // the instance went away with the recording (or never came)
+            }
+        }, "mark-both");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** The host instance takes markers once record has turned it on (before, writes fail with EBADF). */
+    private static boolean tracing(Path instance) {
+        try {
+            return Files.readString(instance.resolve("tracing_on")).strip().equals("1");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static void spaced(int i) throws InterruptedException {
+        if (i % 2 == 0) {
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void markers_written_in_order_to_guest_then_host_then_guest_stay_in_order_in_the_merged_report()
+            throws Exception {
+        rig.startAgent();
+        Path guest = rig.work.resolve("guest.dat");
+        Path host = rig.work.resolve("host.dat");
+        Proc rec = rig.record("-o", guest.toString(), "--host", host.toString(), "--host-events",
+                "sched/sched_switch", "--duration", "3");
+        markBothSides();
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        marking.set(false);
+        TraceCmd.Run merged = TraceCmd.run("report", "-t", "-i", host.toString(), "-i", guest.toString());
+        assertEquals(0, merged.exit(), merged.err());
+        Map<Integer, double[]> triples = new HashMap<>();
+        for (String l : merged.out()) {
+            Matcher m = CAUSAL.matcher(l);
+            if (m.find()) {
+                triples.computeIfAbsent(Integer.parseInt(m.group(3)), k -> new double[] {Double.NaN, Double.NaN,
+                    Double.NaN})[m.group(2).charAt(0) - 'A'] = Double.parseDouble(m.group(1));
+            }
+        }
+        long whole = triples.values().stream().filter(t -> !Double.isNaN(t[0] + t[1] + t[2])).count();
+        assertTrue(whole >= 50, "triples in both files: " + whole + "; marking ended with " + markFailure + "; "
+                + rec.stderr());
+        double bound = SyncFile.read(SyncFile.beside(guest)).samples().stream()
+                .mapToLong(x -> x.bound()).max().orElseThrow() / 1e9;
+        assertTrue(bound < 0.002, "the reported bound is under the 2 ms spacing: " + bound);
+        for (Map.Entry<Integer, double[]> e : triples.entrySet()) {
+            double[] t = e.getValue();
+            if (Double.isNaN(t[0] + t[1] + t[2])) {
+                continue;
+            }
+            String said = "triple " + e.getKey() + ": guest A " + t[0] + ", host B " + t[1] + ", guest C " + t[2]
+                    + ", bound " + bound;
+            // every triple: the merged times err by no more than the reported bound
+            assertTrue(t[1] - t[0] >= -bound && t[2] - t[1] >= -bound, "beyond the bound: " + said);
+            if (e.getKey() % 2 == 0) {
+                // 2 ms apart, more than the bound: the merge must keep the causal order
+                assertTrue(t[0] < t[1] && t[1] < t[2], "out of causal order after the merge: " + said);
+            }
+        }
+        assertTrue(merged.out().stream().anyMatch(l -> l.contains("virtio-trace: agent-ctl-path <- 1")),
+                "the host trace marks the start order");
+        String options = String.join("\n", TraceCmd.run("dump", "--options", host.toString()).out());
+        assertTrue(options.contains("GUEST") && options.contains(rig.ports.getFileName().toString()), options);
+    }
+
+    @Test
+    void record_reports_the_clock_sync_and_sync_report_shows_every_sample() throws Exception {
+        rig.startAgent();
+        Path guest = rig.work.resolve("guest.dat");
+        Proc rec = rig.record("-o", guest.toString(), "--duration", "3", "--sync-probes", "8");
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        assertTrue(rec.stderr().matches("(?s).*clock sync: guest local clock \\(read by marker\\) -> host "
+                + "CLOCK_MONOTONIC: [4-6] samples of 8 probes.*error bound: median .*drift .* ppm.*"), rec.stderr());
+        long probes = Files.readAllLines(SyncFile.beside(guest)).stream().filter(l -> l.startsWith("probe ")).count();
+        Proc report = rig.track(Proc.virtioTrace("sync-report", guest.toString(), "--samples"));
+        assertEquals(0, report.waitFor(Duration.ofSeconds(30)), report.stderr());
+        List<String> lines = report.stdout().lines().toList();
+        assertTrue(lines.get(0).contains(probes + " samples of 8 probes"), report.stdout());
+        assertEquals(probes, lines.stream().filter(l -> l.matches(" +[0-9]+\\.[0-9]{3} .* [0-9]+/[0-9]+ *")).count(),
+                report.stdout());
+        TraceCmd.Run opts = TraceCmd.run("dump", "--options", guest.toString());
+        assertTrue(opts.out().stream().anyMatch(l -> l.startsWith(probes + " [samples count for CPU " + (rig.cpus - 1))),
+                "TIME_SHIFT has every sample for every CPU: " + opts.out());
+    }
+
+    @Test
+    void every_cpus_stream_carries_heartbeats_and_none_is_named_missing() throws Exception {
+        rig.startAgent();
+        Path guest = rig.work.resolve("guest.dat");
+        Proc rec = rig.record("-o", guest.toString(), "--duration", "3");
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        for (int cpu = 0; cpu < rig.cpus; cpu++) {
+            assertTrue(rec.stderr().matches("(?s).*cpu" + cpu + ": [^\\n]*heartbeats up to [2-9].*"), rec.stderr());
+        }
+        assertTrue(!rec.stderr().contains("heartbeats stopped"), rec.stderr());
+        TraceCmd.Run beats = TraceCmd.report(guest, "-F", "raw_data: id == 0x56544842");
+        for (int cpu = 0; cpu < rig.cpus; cpu++) {
+            String tag = String.format("[%03d]", cpu);
+            long n = beats.out().stream().filter(l -> l.contains(tag) && l.contains("raw_data:")).count();
+            assertTrue(n >= 3 && n <= 5, "cpu" + cpu + ": " + n + " heartbeats in 3 s");
+        }
+    }
+
+    @Test
+    void the_heartbeat_counter_is_read_and_set_over_the_control_port_and_logged_on_both_sides() throws Exception {
+        Proc agent = rig.startAgent();
+        Proc read = rig.track(Proc.virtioTrace("heartbeat", rig.ports.toString()));
+        assertEquals(0, read.waitFor(Duration.ofSeconds(30)), read.stderr());
+        long before = Long.parseLong(read.stdout().strip());
+        assertTrue(read.stderr().contains("heartbeat: read " + before), read.stderr());
+        Proc set = rig.track(Proc.virtioTrace("heartbeat", rig.ports.toString(), "--set", "1000"));
+        assertEquals(0, set.waitFor(Duration.ofSeconds(30)), set.stderr());
+        assertEquals("1000", set.stdout().strip());
+        agent.awaitStderr("the host set the counter to 1000", Duration.ofSeconds(5));
+        assertTrue(agent.stderr().contains("the host read the counter: " + before), agent.stderr());
+        Proc again = rig.track(Proc.virtioTrace("heartbeat", rig.ports.toString()));
+        assertEquals(0, again.waitFor(Duration.ofSeconds(30)), again.stderr());
+        long after = Long.parseLong(again.stdout().strip());
+        assertTrue(after >= 1000 && after <= 1002, "counts on from the value set: " + after);
+    }
+
+    @Test
+    void an_unknown_host_event_is_refused_in_one_line_before_the_guest_is_touched() throws Exception {
+        Proc agent = rig.startAgent();
+        Proc rec = rig.record("-o", rig.work.resolve("g.dat").toString(), "--host", rig.work.resolve("h.dat")
+                .toString(), "--host-events", "sched,no_such_system", "--duration", "1");
+        assertEquals(Exit.HOST_TRACE, rec.waitFor(Duration.ofSeconds(30)), rec.stderr());
+        List<String> lines = rec.stderr().lines().toList();
+        assertEquals(1, lines.size(), rec.stderr());
+        assertTrue(lines.get(0).contains("--host-events") && lines.get(0).contains("no_such_system"), lines.get(0));
+        Thread.sleep(300);
+        assertTrue(!agent.stderr().contains("request") && !agent.stderr().contains("start order"), agent.stderr());
+        assertTrue(hostInstance().isEmpty(), "no host instance left behind");
+    }
+}
