@@ -9,7 +9,9 @@
 # AGENT=cstandin (run c-agent-standin.sh, which acts as the kernel's C trace-agent, instead
 # of LAUNCHER), EXPORT_META=DIR (run 'LAUNCHER export-meta DIR' before the agent starts, for
 # the host's --meta), KILL_AFTER=SECONDS (SIGKILL the agent that long after the host made
-# host-started; the guest still waits for host-done).
+# host-started; the guest still waits for host-done), STEP_CLOCK_AFTER=SECONDS (that long after
+# the agent's start order, step the guest's wall clock 5 s forward, as settimeofday or an NTP
+# step would).
 # Host <-> guest: files in the work directory. The guest writes agent-ready, stats-before,
 # stats-after, agent-rc, agent-term-ms, agent.log, agent.out, meta/, agent-killed; the host
 # writes host-started (for KILL_AFTER) and host-done.
@@ -17,7 +19,7 @@ set -u
 launcher=$1; shift
 here=$(dirname "$(readlink -f "$0")")
 T=/sys/kernel/tracing
-EVENTS=sched; BUFFER_KB=; META=0; AGENT=; EXPORT_META=; KILL_AFTER=; LOAD=1
+EVENTS=sched; BUFFER_KB=; META=0; AGENT=; EXPORT_META=; KILL_AFTER=; LOAD=1; STEP_CLOCK_AFTER=
 [ -f guest-env ] && . ./guest-env
 [ -n "$BUFFER_KB" ] && echo "$BUFFER_KB" > $T/buffer_size_kb
 for e in $EVENTS; do echo 1 > "$T/events/$e/enable"; done
@@ -50,6 +52,10 @@ if [ -n "$KILL_AFTER" ]; then
   (until [ -e host-started ] || [ -e host-done ]; do sleep 0.05; done
    [ -e host-done ] || { sleep "$KILL_AFTER"; kill -KILL $pid && cut -d' ' -f1 /proc/uptime > agent-killed; }) &
 fi
+if [ -n "$STEP_CLOCK_AFTER" ]; then
+  (until grep -q "start order" agent.log || [ -e host-done ]; do sleep 0.05; done
+   [ -e host-done ] || { sleep "$STEP_CLOCK_AFTER"; date -s "@$(( $(date +%s) + 5 ))" > clock-stepped 2>&1; }) &
+fi
 
 # a steady load on every vCPU: trace markers, until the host is done
 load=()
@@ -61,7 +67,7 @@ until [ -e host-done ]; do
   kill -0 $pid 2>/dev/null || [ -n "$KILL_AFTER" ] || break
   sleep 0.05
 done
-wait "${load[@]}" 2>/dev/null
+[ ${#load[@]} -eq 0 ] || wait "${load[@]}" 2>/dev/null  # a bare wait would wait for the agent too
 stats > stats-after
 t0=$(date +%s%N)
 kill -TERM $pid

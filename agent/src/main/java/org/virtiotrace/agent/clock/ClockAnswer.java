@@ -52,7 +52,8 @@ public final class ClockAnswer implements AutoCloseable {
                         + " during the probe; ask again");
             }
             StringBuilder text = new StringBuilder(200).append("clock=").append(clock.name()).append("\nmethod=")
-                    .append(reader.method()).append("\nclock-error=").append(cal.error()).append("\nmono=").append(mono)
+                    .append(reader.method()).append("\nclock-error=").append(cal.error()).append("\ntrace-minus-mono=")
+                    .append(cal.offset()).append("\nmono=").append(mono)
                     .append("\nrealtime=").append(real).append("\nheartbeat=").append(beat).append("\nreceived=")
                     .append(received + cal.offset());
             long replied = nat.clockNanos(Clock.MONOTONIC); // last: the reply is written right after

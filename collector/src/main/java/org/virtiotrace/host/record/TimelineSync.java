@@ -119,7 +119,7 @@ final class TimelineSync {
         Probe p = s.get().best();
         log.event(SessionEvent.SYNC_SAMPLE, p.hostSent(), p.guestReceived(), p.guestReplied(), p.hostReceived(),
                 p.guestMono(), p.guestRealtime(), p.hostRealtimeMinusMono(), (long) s.get().probes(),
-                (long) s.get().asked(), p.clockError());
+                (long) s.get().asked(), p.clockError(), p.traceMinusMono());
         String note = series.add(s.get(), prober.clock());
         if (note != null) {
             log.event(SessionEvent.NOTE, note);

@@ -99,7 +99,7 @@ public final class RecordedSession {
                     case TRACE_IDS -> s.traceIds = new long[] {rec.u64(0), rec.u64(1)};
                     case SYNC_SAMPLE -> s.sync.add(new org.virtiotrace.host.sync.SyncSample(
                             new org.virtiotrace.host.sync.Probe(rec.u64(0), rec.u64(1), rec.u64(2), rec.u64(3),
-                                    rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(9)), (int) rec.u64(7), (int) rec.u64(8), "?"), "?");
+                                    rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(9), rec.u64(10)), (int) rec.u64(7), (int) rec.u64(8), "?"), "?");
                     default -> {
                     }
                 }
@@ -193,6 +193,11 @@ public final class RecordedSession {
     }
 
     /** How long the recorded agent took to answer a request, or -1. */
+    /** When (the log's CLOCK_MONOTONIC) the read that completed the reply to {@code requestId} returned, or -1. */
+    public long replyTime(long requestId) {
+        return replyTime.getOrDefault(requestId, -1L);
+    }
+
     public long replyLatencyNanos(long requestId) {
         Long at = replyTime.get(requestId);
         return at == null ? -1 : writes.stream().filter(w -> w.request().map(r -> r.id() == requestId).orElse(false))

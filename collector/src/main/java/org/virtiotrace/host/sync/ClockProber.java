@@ -53,7 +53,8 @@ public final class ClockProber {
             try {
                 Probe probe = new Probe(r.get().sentNanos(), num(p, "received"), num(p, "replied"),
                         r.get().receivedNanos(), num(p, "mono"), num(p, "realtime"), wallMinusMono,
-                        Long.parseLong(p.getProperty("clock-error", "0").strip()));
+                        Long.parseLong(p.getProperty("clock-error", "0").strip()),
+                        Long.parseLong(p.getProperty("trace-minus-mono", "0").strip()));
                 clock = p.getProperty("clock");
                 method = p.getProperty("method", "?");
                 answered++;

@@ -14,9 +14,10 @@ package org.virtiotrace.host.sync;
  * @param hostRealtimeMinusMono host CLOCK_REALTIME minus CLOCK_MONOTONIC when the probe was sent
  * @param clockError    how far off the guest's reading of its trace clock against its
  *                      CLOCK_MONOTONIC can be (0 for a trace clock that is a POSIX clock)
+ * @param traceMinusMono the guest's trace clock minus its CLOCK_MONOTONIC, as the guest read them
  */
 public record Probe(long hostSent, long guestReceived, long guestReplied, long hostReceived, long guestMono,
-                    long guestRealtime, long hostRealtimeMinusMono, long clockError) {
+                    long guestRealtime, long hostRealtimeMinusMono, long clockError, long traceMinusMono) {
 
     /** The time the messages spent travelling: round trip minus the guest's time between its stamps. */
     public long delay() {
@@ -45,11 +46,14 @@ public record Probe(long hostSent, long guestReceived, long guestReplied, long h
 
     /** Host CLOCK_MONOTONIC minus guest CLOCK_MONOTONIC. */
     public long monoOffset() {
-        return hostTime() - guestMono;
+        return offset() + traceMinusMono;
     }
 
-    /** Host CLOCK_REALTIME minus guest CLOCK_REALTIME (the guest's wall clock error). */
+    /**
+     * Host CLOCK_REALTIME minus guest CLOCK_REALTIME (the guest's wall clock error): each side's
+     * wall-minus-monotonic, read together, joined by the offset, so it is as good as the bound.
+     */
     public long realtimeOffset() {
-        return hostTime() + hostRealtimeMinusMono - guestRealtime;
+        return hostRealtimeMinusMono + monoOffset() - (guestRealtime - guestMono);
     }
 }

@@ -34,13 +34,14 @@ public final class SyncFile {
         b.append("host-clock CLOCK_MONOTONIC\n");
         b.append("interval-ms ").append(intervalMs).append('\n');
         b.append("# probe host_sent guest_received guest_replied host_received guest_mono guest_realtime "
-                + "host_realtime_minus_mono answered asked clock_error\n");
+                + "host_realtime_minus_mono answered asked clock_error trace_minus_mono\n");
         for (SyncSample x : s.samples()) {
             Probe p = x.best();
             b.append("probe ").append(p.hostSent()).append(' ').append(p.guestReceived()).append(' ')
                     .append(p.guestReplied()).append(' ').append(p.hostReceived()).append(' ').append(p.guestMono())
                     .append(' ').append(p.guestRealtime()).append(' ').append(p.hostRealtimeMinusMono()).append(' ')
-                    .append(x.probes()).append(' ').append(x.asked()).append(' ').append(p.clockError()).append('\n');
+                    .append(x.probes()).append(' ').append(x.asked()).append(' ').append(p.clockError()).append(' ')
+                    .append(p.traceMinusMono()).append('\n');
         }
         for (String n : s.notes()) {
             b.append("note ").append(n.replace('\n', ' ')).append('\n');
@@ -74,11 +75,11 @@ public final class SyncFile {
                     case "note" -> notes.add(rest);
                     case "probe" -> {
                         String[] f = rest.split(" ");
-                        long[] v = new long[10];
-                        for (int k = 0; k < 10; k++) {
+                        long[] v = new long[11];
+                        for (int k = 0; k < 11; k++) {
                             v[k] = Long.parseLong(f[k]);
                         }
-                        samples.add(new SyncSample(new Probe(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[9]),
+                        samples.add(new SyncSample(new Probe(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[9], v[10]),
                                 (int) v[7], (int) v[8], method));
                     }
                     default -> {
