@@ -1,17 +1,12 @@
 package org.virtiotrace.agent;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import jnr.constants.platform.Errno;
 import org.virtiotrace.agent.control.ControlChannel;
 import org.virtiotrace.agent.control.Order;
 import org.virtiotrace.agent.control.OrderHandler;
@@ -22,29 +17,16 @@ import org.virtiotrace.agent.meta.MetaAnswers;
 import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.log.Log;
 import org.virtiotrace.agent.log.RateLimiter;
-import org.virtiotrace.agent.nativeio.Fd;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.nativeio.Pipe;
 import org.virtiotrace.agent.monitor.MonitorException;
 import org.virtiotrace.agent.monitor.MonitorServer;
 import org.virtiotrace.agent.monitor.Requests;
 import org.virtiotrace.agent.notify.ServiceNotifier;
-import org.virtiotrace.agent.port.PortOpener;
-import org.virtiotrace.agent.port.PortResolver;
 import org.virtiotrace.agent.pump.CpuPump;
-import org.virtiotrace.agent.pump.PortLookup;
 import org.virtiotrace.agent.pump.PumpControl;
 import org.virtiotrace.agent.pump.Route;
-import org.virtiotrace.agent.ring.PageRing;
-import org.virtiotrace.agent.ring.RingDump;
-import org.virtiotrace.agent.ring.RingSize;
-import org.virtiotrace.agent.sink.PortSink;
-import org.virtiotrace.agent.sink.Sink;
-import org.virtiotrace.agent.sink.StdoutSink;
 import org.virtiotrace.agent.tracefs.Tracefs;
-import org.virtiotrace.agent.tracefs.TracefsException;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
 
 /**
  * Wires the pieces: opens everything up front (so every failure is a clear line at
@@ -62,6 +44,7 @@ public final class Agent implements OrderHandler, Requests {
     private final ControlChannel control;
     private final RequestWorker requests;
     private final Timekeeping time;
+    private final Rings rings;
     private final MonitorServer monitor;
     private final Path dumpDir;
     private final ServiceNotifier notifier;
@@ -96,6 +79,7 @@ public final class Agent implements OrderHandler, Requests {
         }
         this.requests = new RequestWorker(new MetaAnswers(new GuestMetadata(tracefs, cpus, subBufferSize)), control);
         this.time = new Timekeeping(nat, tracefs, cfg.heartbeat(), pumps);
+        this.rings = new Rings(pumps, subBufferSize);
     }
 
     /** Opens tracefs, every CPU's trace pipe and port, and the control port; or explains why not. */
@@ -268,49 +252,14 @@ public final class Agent implements OrderHandler, Requests {
         return pumps;
     }
 
-    private PageRing ringOf(int cpu) throws MonitorException {
-        for (CpuPump p : pumps) {
-            if (p.cpu() == cpu) {
-                return p.ring().orElseThrow(() -> notRingbuf(cpu));
-            }
-        }
-        throw notRingbuf(cpu);
-    }
-
-    private static MonitorException notRingbuf(int cpu) {
-        return new MonitorException("cpu" + cpu + " is not a ringbuf device");
-    }
-
     @Override
     public void ringbufRead(int cpu, ByteBuffer dst) throws MonitorException {
-        ringOf(cpu).read(dst);
+        rings.read(cpu, dst);
     }
 
     @Override
     public String ringbufDump(Path dir) throws MonitorException {
-        List<CpuPump> withRings = pumps.stream().filter(p -> p.ring().isPresent()).toList();
-        if (withRings.isEmpty()) {
-            throw new MonitorException("no CPU has a ring (-o mode): nothing to dump");
-        }
-        try {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            }
-        } catch (IOException e) {
-            throw new MonitorException(dir + ": cannot create the dump directory: " + e.getMessage());
-        }
-        StringBuilder out = new StringBuilder();
-        for (CpuPump p : withRings) {
-            Path file = dir.resolve("cpu" + p.cpu() + ".raw");
-            try {
-                long n = RingDump.write(p.ring().get(), file);
-                out.append(String.format("%s %d bytes (%d pages)%n", file, n, n / subBufferSize));
-            } catch (IOException e) {
-                throw new MonitorException(file + ": cannot write the dump: " + e.getMessage());
-            }
-        }
-        return out.toString();
+        return rings.dump(dir);
     }
 
     @Override

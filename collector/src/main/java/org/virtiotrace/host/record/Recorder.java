@@ -1,19 +1,12 @@
 package org.virtiotrace.host.record;
 
 import java.io.IOException;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.link.PortLayout;
@@ -90,7 +83,8 @@ public final class Recorder {
             if (stale > 0) {
                 warnings.add(ctl.describe() + ": dropped " + stale + " bytes an earlier session left unread");
             }
-            Metadata meta = fetchMetadata(ctl);
+            MetadataExchange exchange = new MetadataExchange(ctl, opt, log, warnings);
+            Metadata meta = exchange.fetch();
             List<Integer> cpus = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
             if (cpus.isEmpty()) {
                 throw new RecordException(Exit.NO_GUEST, ports.missing(ports.dataName(0), 1));
@@ -155,7 +149,7 @@ public final class Recorder {
                         + "stopped writing or its pages stopped coming (--heartbeat-misses " + opt.timeline()
                         .heartbeatMisses() + ")");
             }
-            boolean agentGone = meta.answered() && ordered && !hurry && !fetchUpdate(ctl, meta);
+            boolean agentGone = meta.answered() && ordered && !hurry && !exchange.update(meta);
             for (CpuCollector c : collectors) {
                 c.stop();
             }
@@ -177,48 +171,6 @@ public final class Recorder {
                 deleteTree(spoolDir);
             }
         }
-    }
-
-    /** The handshake and the metadata: from the agent, or from --meta, or none (raw streams only). */
-    private Metadata fetchMetadata(ControlClient ctl) throws RecordException, IOException {
-        long t0 = System.nanoTime();
-        Optional<ReplyFrame> hello;
-        try {
-            hello = ctl.ask("hello", opt.answerTimeoutMs());
-        } catch (IOException e) {
-            throw new RecordException(Exit.NO_GUEST, e.getMessage());
-        }
-        String problem;
-        if (hello.isPresent() && !hello.get().isError()) {
-            Properties said = GuestMetadata.parseInfo(hello.get().text());
-            log.begin(said.getProperty("agent", "unnamed"));
-            log.event(SessionEvent.META_USED, hello.get().requestId(), "hello");
-            Optional<ReplyFrame> m = ctl.ask("meta", RecordOptions.META_TIMEOUT_MS);
-            if (m.isPresent() && !m.get().isError()) {
-                log.event(SessionEvent.META_USED, m.get().requestId(), "meta");
-                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-                return Metadata.of(FileSet.decode(m.get().payload()), GuestMetadata.parseInfo(hello.get().text()),
-                        true, ms);
-            }
-            problem = ctl.describe() + ": the agent answered the handshake but not the metadata request ("
-                    + m.map(f -> "it said: " + f.text()).orElse("within " + RecordOptions.META_TIMEOUT_MS / 1000
-                    + " s it sent " + ctl.lastProblem()) + ")";
-        } else {
-            log.begin("none");
-            problem = ctl.describe() + ": no answer from the agent within " + opt.answerTimeoutMs() + " ms ("
-                    + hello.map(f -> "it answered: " + f.text()).orElse("saw " + ctl.lastProblem())
-                    + "); the guest may run the C trace-agent, an older agent, or none";
-        }
-        if (opt.metaDir() != null) {
-            warnings.add(problem + "; using the metadata in " + opt.metaDir());
-            FileSet set = FileSet.readFrom(opt.metaDir());
-            log.event(SessionEvent.META_FILES, set.encode());
-            Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElse(""));
-            return Metadata.of(set, info, false, 0);
-        }
-        warnings.add(problem + "; recording the raw streams only. For a trace.dat, run 'trace-agent export-meta DIR' "
-                + "in the guest, copy DIR here and pass --meta DIR");
-        return Metadata.none();
     }
 
     /** Pages an earlier session left in the ports would start this trace with old events. */
@@ -282,30 +234,6 @@ public final class Recorder {
         if (!hurry) {
             warnings.add("the ports were still sending " + RecordOptions.TAIL_MAX_MS / 1000
                     + " s after the stop order; the file ends there");
-        }
-    }
-
-    /**
-     * What changed while tracing. A live agent always answers after the stop: silence here is
-     * how a pipe chardev (QEMU holds the FIFOs, so no end of file ever comes) shows that the
-     * agent or the guest has gone. Returns false then.
-     */
-    private boolean fetchUpdate(ControlClient ctl, Metadata meta) {
-        try {
-            Optional<ReplyFrame> u = ctl.ask("update", RecordOptions.UPDATE_TIMEOUT_MS);
-            if (u.isPresent() && !u.get().isError()) {
-                log.event(SessionEvent.META_USED, u.get().requestId(), "update");
-                meta.files().putAll(FileSet.decode(u.get().payload()));
-                return true;
-            }
-            warnings.add(ctl.describe() + ": no answer to the final update (" + u.map(ReplyFrame::text)
-                    .orElse("it sent " + ctl.lastProblem()) + "): the agent or the guest went away during the "
-                    + "recording, so every CPU may have ended early (each CPU's line says when its last page came); "
-                    + "comm names and CPU stats are those from the start");
-            return false;
-        } catch (IOException e) {
-            warnings.add(ctl.describe() + ": cannot ask for the final update: " + e.getMessage());
-            return false;
         }
     }
 

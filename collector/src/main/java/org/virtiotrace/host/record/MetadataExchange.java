@@ -1,0 +1,98 @@
+package org.virtiotrace.host.record;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.virtiotrace.agent.control.ReplyFrame;
+import org.virtiotrace.agent.meta.FileSet;
+import org.virtiotrace.agent.meta.GuestMetadata;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.session.SessionLog;
+
+/**
+ * The metadata a recording needs from the agent: the handshake and the formats before tracing
+ * (or --meta's files for an agent that does not answer), what changed after it.
+ */
+final class MetadataExchange {
+    private final ControlClient ctl;
+    private final RecordOptions opt;
+    private final SessionLog log;
+    private final List<String> warnings;
+
+    MetadataExchange(ControlClient ctl, RecordOptions opt, SessionLog log, List<String> warnings) {
+        this.ctl = ctl;
+        this.opt = opt;
+        this.log = log;
+        this.warnings = warnings;
+    }
+
+    /** The handshake and the metadata: from the agent, or from --meta, or none (raw streams only). */
+    Metadata fetch() throws RecordException, IOException {
+        long t0 = System.nanoTime();
+        Optional<ReplyFrame> hello;
+        try {
+            hello = ctl.ask("hello", opt.answerTimeoutMs());
+        } catch (IOException e) {
+            throw new RecordException(Exit.NO_GUEST, e.getMessage());
+        }
+        String problem;
+        if (hello.isPresent() && !hello.get().isError()) {
+            Properties said = GuestMetadata.parseInfo(hello.get().text());
+            log.begin(said.getProperty("agent", "unnamed"));
+            log.event(SessionEvent.META_USED, hello.get().requestId(), "hello");
+            Optional<ReplyFrame> m = ctl.ask("meta", RecordOptions.META_TIMEOUT_MS);
+            if (m.isPresent() && !m.get().isError()) {
+                log.event(SessionEvent.META_USED, m.get().requestId(), "meta");
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                return Metadata.of(FileSet.decode(m.get().payload()), GuestMetadata.parseInfo(hello.get().text()),
+                        true, ms);
+            }
+            problem = ctl.describe() + ": the agent answered the handshake but not the metadata request ("
+                    + m.map(f -> "it said: " + f.text()).orElse("within " + RecordOptions.META_TIMEOUT_MS / 1000
+                    + " s it sent " + ctl.lastProblem()) + ")";
+        } else {
+            log.begin("none");
+            problem = ctl.describe() + ": no answer from the agent within " + opt.answerTimeoutMs() + " ms ("
+                    + hello.map(f -> "it answered: " + f.text()).orElse("saw " + ctl.lastProblem())
+                    + "); the guest may run the C trace-agent, an older agent, or none";
+        }
+        if (opt.metaDir() != null) {
+            warnings.add(problem + "; using the metadata in " + opt.metaDir());
+            FileSet set = FileSet.readFrom(opt.metaDir());
+            log.event(SessionEvent.META_FILES, set.encode());
+            Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElse(""));
+            return Metadata.of(set, info, false, 0);
+        }
+        warnings.add(problem + "; recording the raw streams only. For a trace.dat, run 'trace-agent export-meta DIR' "
+                + "in the guest, copy DIR here and pass --meta DIR");
+        return Metadata.none();
+    }
+
+    /**
+     * What changed while tracing. A live agent always answers after the stop: silence here is
+     * how a pipe chardev (QEMU holds the FIFOs, so no end of file ever comes) shows that the
+     * agent or the guest has gone. Returns false then.
+     */
+    boolean update(Metadata meta) {
+        try {
+            Optional<ReplyFrame> u = ctl.ask("update", RecordOptions.UPDATE_TIMEOUT_MS);
+            if (u.isPresent() && !u.get().isError()) {
+                log.event(SessionEvent.META_USED, u.get().requestId(), "update");
+                meta.files().putAll(FileSet.decode(u.get().payload()));
+                return true;
+            }
+            warnings.add(ctl.describe() + ": no answer to the final update (" + u.map(ReplyFrame::text)
+                    .orElse("it sent " + ctl.lastProblem()) + "): the agent or the guest went away during the "
+                    + "recording, so every CPU may have ended early (each CPU's line says when its last page came); "
+                    + "comm names and CPU stats are those from the start");
+            return false;
+        } catch (IOException e) {
+            warnings.add(ctl.describe() + ": cannot ask for the final update: " + e.getMessage());
+            return false;
+        }
+    }
+
+}
