@@ -36,9 +36,12 @@ import sun.misc.Signal;
             "  0  stop: deliver what was taken plus each CPU's partial page, then pause",
             "",
             "Orders may end with LF, CRLF or nothing. The host may also ask ?hello, ?meta or ?update (the guest's "
-                + "tracefs formats, kallsyms, comm names, CPU stats): the agent answers on the same port in framed "
-                + "replies, and never writes there unasked (docs/control-protocol.md; virtio-trace record asks). "
-                + "Anything else is logged and ignored.",
+                + "tracefs formats, kallsyms, comm names, CPU stats), ?clock (a clock-sync probe), ?heartbeat or "
+                + "?set-heartbeat/ID:N: the agent answers on the same port in framed replies, and never writes there "
+                + "unasked (docs/control-protocol.md; virtio-trace record asks). Anything else is logged and ignored.",
+            "",
+            "Heartbeat: a counter goes up by one every second; while tracing, each CPU's stream carries it once a "
+                + "second as a raw_data record (--heartbeat-id; docs/heartbeat.md).",
             "",
             "Each CPU also has a ring in memory (QEMU ringbuf semantics: it overwrites its oldest pages): a CPU whose "
                 + "port is missing, or accepts nothing for --stall-timeout, keeps its pages there, and the port gets "

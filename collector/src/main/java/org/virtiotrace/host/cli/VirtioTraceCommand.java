@@ -26,6 +26,11 @@ import picocli.CommandLine.Spec;
                 + "v4); 'dump' prints it, 'replay' makes the trace.dat again from it, plays the guest's side back into "
                 + "FIFOs, or drives a live agent with its orders and compares.",
             "",
+            "Host and guest on one timeline, without vsock: 'record' syncs the clocks over the control port (the "
+                + "guest file's times become the host's CLOCK_MONOTONIC), 'record --host HOSTFILE' also records this "
+                + "host's trace; 'trace-cmd report -i HOSTFILE -i FILE' merges them; 'sync-report FILE' says how well "
+                + "they were aligned. 'heartbeat' reads or sets the agent's per-second counter.",
+            "",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

@@ -95,4 +95,22 @@ final class MetadataExchange {
         }
     }
 
+
+    /**
+     * The agent's heartbeat counter at the start, read over the control port and logged (the
+     * agent logs it too); -1 when it does not say (an older agent, the C agent).
+     */
+    long heartbeat() throws IOException {
+        Optional<ReplyFrame> r = ctl.ask("heartbeat", opt.answerTimeoutMs());
+        if (r.isEmpty() || r.get().isError()) {
+            return -1;
+        }
+        try {
+            long v = Long.parseLong(GuestMetadata.parseInfo(r.get().text()).getProperty("heartbeat", "-1").strip());
+            log.event(SessionEvent.HEARTBEAT, "read", v, 0L);
+            return v;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 }

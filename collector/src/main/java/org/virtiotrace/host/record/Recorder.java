@@ -85,6 +85,9 @@ public final class Recorder {
             }
             MetadataExchange exchange = new MetadataExchange(ctl, opt, log, warnings);
             Metadata meta = exchange.fetch();
+            if (meta.answered()) {
+                exchange.heartbeat(); // into the session log: the counter the streams' beats count from
+            }
             List<Integer> cpus = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
             if (cpus.isEmpty()) {
                 throw new RecordException(Exit.NO_GUEST, ports.missing(ports.dataName(0), 1));
