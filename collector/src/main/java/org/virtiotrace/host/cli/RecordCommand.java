@@ -117,6 +117,10 @@ final class RecordCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     int heartbeatId;
 
+    @Option(names = "--date", description = "Times in the trace.dat (and --host's) are the host's wall clock: "
+            + "seconds since the epoch (an OFFSET option of CLOCK_REALTIME minus CLOCK_MONOTONIC at the start).")
+    boolean date;
+
     @Option(names = "--heartbeat-misses", paramLabel = "N", defaultValue = "3",
             description = "Name a CPU whose stream is N heartbeats behind the newest (default: ${DEFAULT-VALUE}).")
     int heartbeatMisses;
@@ -145,7 +149,7 @@ final class RecordCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--host " + host + " is the guest's output file too");
         }
         RecordOptions.Timeline timeline = new RecordOptions.Timeline((int) Math.round(syncInterval * 1000), syncProbes,
-                host, hostEvents, heartbeatId, heartbeatMisses);
+                host, hostEvents, heartbeatId, heartbeatMisses, date);
         RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
                 !noProgress && HostPosix.stderrIsTerminal(), session, timeline);

@@ -70,7 +70,7 @@ public final class HostTrace implements AutoCloseable {
     }
 
     /** Writes the host trace.dat naming {@code guest}; returns the summary line. */
-    public String write(Path out, long hostTraceId, TimeOptions.Guest guest) throws IOException {
+    public String write(Path out, long hostTraceId, TimeOptions.Guest guest, Long offsetNs) throws IOException {
         long t0 = System.nanoTime();
         Properties info = GuestMetadata.parseInfo(files.text(GuestMetadata.INFO).orElse(""));
         int cpuCount = pumps.cpus().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
@@ -84,7 +84,7 @@ public final class HostTrace implements AutoCloseable {
             bytes += Files.size(pumps.files().get(i));
         }
         TraceDatHeader h = TraceDatHeader.from(files, info, cpuCount)
-                .withTime(new TimeOptions(hostTraceId, null, List.of(guest), null));
+                .withTime(new TimeOptions(hostTraceId, null, List.of(guest), offsetNs));
         TraceDatWriter.write(out, h, data);
         return String.format("wrote %s (the host: %d CPUs, %.1f MB of pages) in %d ms", out, pumps.cpus().size(),
                 bytes / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));

@@ -75,7 +75,8 @@ final class HostRecording implements AutoCloseable {
     }
 
     /** Writes the host file naming the guest: the port directory's name, its vCPUs' QEMU threads when found. */
-    void write(List<String> lines, PortLayout ports, int guestCpus, long hostTraceId, long guestTraceId, Path guestDat) {
+    void write(List<String> lines, PortLayout ports, int guestCpus, long hostTraceId, long guestTraceId, Path guestDat,
+               Long offsetNs) {
         if (trace == null) {
             return;
         }
@@ -83,7 +84,7 @@ final class HostRecording implements AutoCloseable {
         List<Integer> tids = QemuThreads.holderOf(ports.dir()).map(pid -> QemuThreads.vcpuThreads(pid, guestCpus))
                 .orElse(List.of());
         try {
-            lines.add(trace.write(output, hostTraceId, new TimeOptions.Guest(name, guestTraceId, tids)));
+            lines.add(trace.write(output, hostTraceId, new TimeOptions.Guest(name, guestTraceId, tids), offsetNs));
             lines.add(tids.isEmpty() ? "  no QEMU process holds " + ports.dir() + "'s files (or its vCPU threads are "
                     + "not named CPU N/...): the GUEST option names no vCPU threads" : "  guest " + name + ": vCPU threads " + tids);
             lines.add("  one timeline: trace-cmd report -i " + output + " -i " + guestDat + "   (kernelshark -i "

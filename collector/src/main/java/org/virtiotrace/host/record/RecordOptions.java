@@ -26,10 +26,11 @@ public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path met
      * @param hostEvents        the host events to enable (tracefs names: "sched", "kvm/kvm_exit")
      * @param heartbeatId       the raw_data id of the agent's heartbeats
      * @param heartbeatMisses   a CPU this many heartbeats behind the others is named
+     * @param date              times in the files are the host's wall clock (CLOCK_REALTIME), not CLOCK_MONOTONIC
      */
     public record Timeline(int syncIntervalMs, int syncProbes, Path hostOutput, java.util.List<String> hostEvents,
-                           int heartbeatId, int heartbeatMisses) {
-        public static final Timeline DEFAULT = new Timeline(1000, 10, null, java.util.List.of(), 0x56544842, 3);
+                           int heartbeatId, int heartbeatMisses, boolean date) {
+        public static final Timeline DEFAULT = new Timeline(1000, 10, null, java.util.List.of(), 0x56544842, 3, false);
     }
 
     public RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,

@@ -127,7 +127,7 @@ public final class Recorder {
             Progress progress = new Progress(collectors, opt.progress());
             liveness = new HeartbeatWatch(opt.timeline().heartbeatMisses(), meta.pageSize());
             TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(), opt.timeline().syncProbes(),
-                    host.active(), log, warnings);
+                    host.active(), opt.timeline().date(), log, warnings);
             if (!meta.answered() && opt.timeline().syncProbes() > 0) {
                 sync.agentSilent(); // it answered nothing so far: a clock probe would only wait too
             }
@@ -164,7 +164,8 @@ public final class Recorder {
             Summary summary = Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir,
                     sync);
             if (opt.output() != null && meta.usable()) {
-                host.write(summary.lines(), ports, cpus.size(), sync.hostTraceId(), sync.guestTraceId(), opt.output());
+                host.write(summary.lines(), ports, cpus.size(), sync.hostTraceId(), sync.guestTraceId(), opt.output(),
+                        sync.dateOffset());
             }
             return summary;
         } finally {

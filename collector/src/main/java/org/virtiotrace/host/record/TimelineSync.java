@@ -38,7 +38,10 @@ final class TimelineSync {
     /** Whether the guest file gets TRACEID (and TIME_SHIFT with samples): with clock sync or a host file. */
     private final boolean linked;
 
-    TimelineSync(ControlClient ctl, int intervalMs, int probes, boolean hostFile, SessionLog log,
+    /** --date: host CLOCK_REALTIME minus CLOCK_MONOTONIC, added to every time (OFFSET), or null. */
+    private final Long dateOffset;
+
+    TimelineSync(ControlClient ctl, int intervalMs, int probes, boolean hostFile, boolean date, SessionLog log,
                  List<String> warnings) {
         this.prober = new ClockProber(ctl::askTimed, probes, PROBE_TIMEOUT_MS);
         this.log = log;
@@ -50,8 +53,9 @@ final class TimelineSync {
         this.guestTraceId = r.nextLong();
         this.hostTraceId = r.nextLong();
         this.linked = probes > 0 || hostFile;
+        this.dateOffset = date ? ClockProber.wallMinusMono() : null;
         if (linked) {
-            log.event(SessionEvent.TRACE_IDS, guestTraceId, hostTraceId);
+            log.event(SessionEvent.TRACE_IDS, guestTraceId, hostTraceId, date ? dateOffset : 0L);
         }
     }
 
@@ -118,8 +122,8 @@ final class TimelineSync {
         }
         Probe p = s.get().best();
         log.event(SessionEvent.SYNC_SAMPLE, p.hostSent(), p.guestReceived(), p.guestReplied(), p.hostReceived(),
-                p.guestMono(), p.guestRealtime(), p.hostRealtimeMinusMono(), (long) s.get().probes(),
-                (long) s.get().asked(), p.clockError(), p.traceMinusMono());
+                p.guestRealtimeMinusMono(), p.hostRealtimeMinusMono(), p.clockError(), p.traceMinusMono(),
+                (long) s.get().probes(), (long) s.get().asked());
         String note = series.add(s.get(), prober.clock());
         if (note != null) {
             log.event(SessionEvent.NOTE, note);
@@ -139,7 +143,8 @@ final class TimelineSync {
 
     /** TRACEID and, with samples, TIME_SHIFT for every guest CPU (index = CPU, {@code cpuCount} of them). */
     TimeOptions guestOptions(int cpuCount) {
-        return linked ? series.guestOptions(guestTraceId, hostTraceId, cpuCount) : TimeOptions.NONE;
+        return linked ? series.guestOptions(guestTraceId, hostTraceId, cpuCount).withOffset(dateOffset)
+                : TimeOptions.NONE;
     }
 
     long guestTraceId() {
@@ -148,6 +153,11 @@ final class TimelineSync {
 
     long hostTraceId() {
         return hostTraceId;
+    }
+
+    /** --date's offset for the host file too, or null. */
+    Long dateOffset() {
+        return dateOffset;
     }
 
     /** Writes FILE.sync beside the guest file; returns it, or null without samples. */

@@ -96,10 +96,11 @@ public final class RecordedSession {
                     case CPU_TOTAL -> s.totals.put((int) rec.u64(0), new long[] {rec.u64(1), rec.u64(2), rec.u64(3),
                         rec.u64(4), rec.u64(5)});
                     case END -> s.endExit = rec.u64(0);
-                    case TRACE_IDS -> s.traceIds = new long[] {rec.u64(0), rec.u64(1)};
+                    case TRACE_IDS -> s.traceIds = new long[] {rec.u64(0), rec.u64(1), rec.u64(2)};
                     case SYNC_SAMPLE -> s.sync.add(new org.virtiotrace.host.sync.SyncSample(
                             new org.virtiotrace.host.sync.Probe(rec.u64(0), rec.u64(1), rec.u64(2), rec.u64(3),
-                                    rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(9), rec.u64(10)), (int) rec.u64(7), (int) rec.u64(8), "?"), "?");
+                                    rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(7)), (int) rec.u64(8), (int) rec.u64(9),
+                            "?"), "?");
                     default -> {
                     }
                 }
@@ -222,7 +223,7 @@ public final class RecordedSession {
     /** The guest file's timeline options as the recording wrote them (none for a log from before them). */
     public org.virtiotrace.host.tracedat.TimeOptions guestTimeOptions(int cpuCount) {
         return traceIds == null ? org.virtiotrace.host.tracedat.TimeOptions.NONE
-                : sync.guestOptions(traceIds[0], traceIds[1], cpuCount);
+                : sync.guestOptions(traceIds[0], traceIds[1], cpuCount).withOffset(traceIds[2] == 0 ? null : traceIds[2]);
     }
 
     public long endExit() {

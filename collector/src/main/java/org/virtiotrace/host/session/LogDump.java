@@ -69,11 +69,11 @@ public final class LogDump {
                     rec.u64(2), rec.u64(3), rec.u64(4), rec.u64(5));
             case END -> "exit=" + rec.u64(0) + " records=" + rec.u64(1);
             case CTL_TOTAL -> "written=" + rec.u64(0) + " read=" + rec.u64(1);
-            case SYNC_SAMPLE -> String.format("sent=%d received=%d replied=%d back=%d mono=%d realtime=%d "
-                            + "host_wall-mono=%d probes=%d/%d clock_error=%d trace-mono=%d", rec.u64(0), rec.u64(1),
-                    rec.u64(2), rec.u64(3), rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(7), rec.u64(8), rec.u64(9),
-                    rec.u64(10));
-            case TRACE_IDS -> "guest=" + Long.toUnsignedString(rec.u64(0)) + " host=" + Long.toUnsignedString(rec.u64(1));
+            case SYNC_SAMPLE -> String.format("sent=%d received=%d replied=%d back=%d guest_wall-mono=%d "
+                            + "host_wall-mono=%d clock_error=%d trace-mono=%d probes=%d/%d", rec.u64(0), rec.u64(1),
+                    rec.u64(2), rec.u64(3), rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(7), rec.u64(8), rec.u64(9));
+            case TRACE_IDS -> "guest=" + Long.toUnsignedString(rec.u64(0)) + " host=" + Long.toUnsignedString(rec.u64(1))
+                    + (rec.u64(2) == 0 ? "" : " date_offset=" + rec.u64(2));
             case HEARTBEAT -> rec.text(0) + " " + rec.u64(1) + " (was " + rec.u64(2) + ")";
             case HEARTBEAT_MISSED -> "cpu=" + rec.u64(0) + " last=" + rec.u64(1) + " newest=" + rec.u64(2);
         };

@@ -34,8 +34,8 @@ public enum SessionEvent {
     END("vt_end", Arg.U64, Arg.U64),
     CTL_TOTAL("vt_ctl_total", Arg.U64, Arg.U64),
     SYNC_SAMPLE("vt_sync_sample", Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64,
-            Arg.U64, Arg.U64),
-    TRACE_IDS("vt_trace_ids", Arg.U64, Arg.U64),
+            Arg.U64),
+    TRACE_IDS("vt_trace_ids", Arg.U64, Arg.U64, Arg.U64),
     HEARTBEAT("vt_heartbeat", Arg.BYTES, Arg.U64, Arg.U64),
     HEARTBEAT_MISSED("vt_heartbeat_missed", Arg.U64, Arg.U64, Arg.U64);
 

@@ -52,7 +52,7 @@ public final class ClockProber {
             p.load(new StringReader(f.text()));
             try {
                 Probe probe = new Probe(r.get().sentNanos(), num(p, "received"), num(p, "replied"),
-                        r.get().receivedNanos(), num(p, "mono"), num(p, "realtime"), wallMinusMono,
+                        r.get().receivedNanos(), num(p, "realtime") - num(p, "mono"), wallMinusMono,
                         Long.parseLong(p.getProperty("clock-error", "0").strip()),
                         Long.parseLong(p.getProperty("trace-minus-mono", "0").strip()));
                 clock = p.getProperty("clock");
@@ -77,7 +77,7 @@ public final class ClockProber {
     }
 
     /** CLOCK_REALTIME - CLOCK_MONOTONIC now, to the µs or so (two reads in a row). */
-    static long wallMinusMono() {
+    public static long wallMinusMono() {
         long mono = System.nanoTime();
         Instant wall = Instant.now();
         return wall.getEpochSecond() * 1_000_000_000L + wall.getNano() - mono;

@@ -9,15 +9,14 @@ package org.virtiotrace.host.sync;
  * midpoint is the estimate; half the width (the round trip minus the guest's own time) is the
  * error bound, which holds whatever the two directions' delays were.
  *
- * @param guestMono     guest CLOCK_MONOTONIC, read between the guest's two stamps
- * @param guestRealtime guest CLOCK_REALTIME, read with it
- * @param hostRealtimeMinusMono host CLOCK_REALTIME minus CLOCK_MONOTONIC when the probe was sent
+ * @param guestRealtimeMinusMono guest CLOCK_REALTIME minus CLOCK_MONOTONIC (read one after the other)
+ * @param hostRealtimeMinusMono  host CLOCK_REALTIME minus CLOCK_MONOTONIC when the probe was sent
  * @param clockError    how far off the guest's reading of its trace clock against its
  *                      CLOCK_MONOTONIC can be (0 for a trace clock that is a POSIX clock)
  * @param traceMinusMono the guest's trace clock minus its CLOCK_MONOTONIC, as the guest read them
  */
-public record Probe(long hostSent, long guestReceived, long guestReplied, long hostReceived, long guestMono,
-                    long guestRealtime, long hostRealtimeMinusMono, long clockError, long traceMinusMono) {
+public record Probe(long hostSent, long guestReceived, long guestReplied, long hostReceived,
+                    long guestRealtimeMinusMono, long hostRealtimeMinusMono, long clockError, long traceMinusMono) {
 
     /** The time the messages spent travelling: round trip minus the guest's time between its stamps. */
     public long delay() {
@@ -54,6 +53,6 @@ public record Probe(long hostSent, long guestReceived, long guestReplied, long h
      * wall-minus-monotonic, read together, joined by the offset, so it is as good as the bound.
      */
     public long realtimeOffset() {
-        return hostRealtimeMinusMono + monoOffset() - (guestRealtime - guestMono);
+        return hostRealtimeMinusMono + monoOffset() - guestRealtimeMinusMono;
     }
 }

@@ -33,15 +33,15 @@ public final class SyncFile {
         b.append("method ").append(s.method()).append('\n');
         b.append("host-clock CLOCK_MONOTONIC\n");
         b.append("interval-ms ").append(intervalMs).append('\n');
-        b.append("# probe host_sent guest_received guest_replied host_received guest_mono guest_realtime "
-                + "host_realtime_minus_mono answered asked clock_error trace_minus_mono\n");
+        b.append("# probe host_sent guest_received guest_replied host_received guest_realtime_minus_mono "
+                + "host_realtime_minus_mono clock_error trace_minus_mono answered asked\n");
         for (SyncSample x : s.samples()) {
             Probe p = x.best();
             b.append("probe ").append(p.hostSent()).append(' ').append(p.guestReceived()).append(' ')
-                    .append(p.guestReplied()).append(' ').append(p.hostReceived()).append(' ').append(p.guestMono())
-                    .append(' ').append(p.guestRealtime()).append(' ').append(p.hostRealtimeMinusMono()).append(' ')
-                    .append(x.probes()).append(' ').append(x.asked()).append(' ').append(p.clockError()).append(' ')
-                    .append(p.traceMinusMono()).append('\n');
+                    .append(p.guestReplied()).append(' ').append(p.hostReceived()).append(' ')
+                    .append(p.guestRealtimeMinusMono()).append(' ').append(p.hostRealtimeMinusMono()).append(' ')
+                    .append(p.clockError()).append(' ').append(p.traceMinusMono()).append(' ').append(x.probes())
+                    .append(' ').append(x.asked()).append('\n');
         }
         for (String n : s.notes()) {
             b.append("note ").append(n.replace('\n', ' ')).append('\n');
@@ -75,12 +75,12 @@ public final class SyncFile {
                     case "note" -> notes.add(rest);
                     case "probe" -> {
                         String[] f = rest.split(" ");
-                        long[] v = new long[11];
-                        for (int k = 0; k < 11; k++) {
+                        long[] v = new long[10];
+                        for (int k = 0; k < 10; k++) {
                             v[k] = Long.parseLong(f[k]);
                         }
-                        samples.add(new SyncSample(new Probe(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[9], v[10]),
-                                (int) v[7], (int) v[8], method));
+                        samples.add(new SyncSample(new Probe(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]),
+                                (int) v[8], (int) v[9], method));
                     }
                     default -> {
                         // comments, host-clock and keys of later versions

@@ -1,7 +1,6 @@
 package org.virtiotrace.host.sync;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /** What clock sync achieved, in words: record's summary and {@code virtio-trace sync-report}. */
@@ -55,11 +54,5 @@ public final class SyncReport {
 
     static String us(long ns) {
         return ns < 1_000_000 ? String.format("%.1f us", ns / 1e3) : String.format("%.3f ms", ns / 1e6);
-    }
-
-    static long median(long[] v) {
-        long[] c = v.clone();
-        Arrays.sort(c);
-        return c.length == 0 ? 0 : c[c.length / 2];
     }
 }

@@ -15,6 +15,11 @@ import java.util.List;
 public record TimeOptions(Long traceId, TimeShift shift, List<Guest> guests, Long offsetNs) {
     public static final TimeOptions NONE = new TimeOptions(null, null, List.of(), null);
 
+    /** The same with OFFSET {@code ns} (null: none). */
+    public TimeOptions withOffset(Long ns) {
+        return new TimeOptions(traceId, shift, guests, ns);
+    }
+
     /** A sample: at this file's {@code time}, its peer's time is {@code time + offset}. */
     public record Sample(long time, long offset) {
     }

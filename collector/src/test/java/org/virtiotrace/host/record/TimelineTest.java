@@ -66,12 +66,16 @@ class TimelineTest {
                 }
                 Path hostMarker = host.resolve("trace_marker");
                 for (int i = 0; marking.get(); i++) {
-                    rig.instance.mark("vt-causal A " + i);
-                    spaced(i);
-                    Files.write(hostMarker, ("vt-causal B " + i).getBytes(StandardCharsets.UTF_8),
-                            StandardOpenOption.WRITE);
-                    spaced(i);
-                    rig.instance.mark("vt-causal C " + i);
+                    try {
+                        rig.instance.mark("vt-causal A " + i);
+                        spaced(i);
+                        Files.write(hostMarker, ("vt-causal B " + i).getBytes(StandardCharsets.UTF_8),
+                                StandardOpenOption.WRITE);
+                        spaced(i);
+                        rig.instance.mark("vt-causal C " + i);
+                    } catch (java.io.IOException e) {
+                        markFailure = e; // EBADF: an instance is not tracing (yet, or any more); a torn triple
+                    }
                     Thread.sleep(7);
                 }
             } catch (Exception e) {
@@ -163,6 +167,42 @@ class TimelineTest {
         TraceCmd.Run opts = TraceCmd.run("dump", "--options", guest.toString());
         assertTrue(opts.out().stream().anyMatch(l -> l.startsWith(probes + " [samples count for CPU " + (rig.cpus - 1))),
                 "TIME_SHIFT has every sample for every CPU: " + opts.out());
+    }
+
+    @Test
+    void probes_unanswered_mid_trace_are_reported_as_a_gap_and_tracing_goes_on() throws Exception {
+        Proc agent = rig.startAgent();
+        Path guest = rig.work.resolve("guest.dat");
+        Proc rec = rig.record("-o", guest.toString(), "--duration", "6");
+        agent.awaitStderr("start order: tracing", Duration.ofSeconds(30));
+        Thread.sleep(1200);
+        agent.signal("STOP");
+        Thread.sleep(2500);
+        agent.signal("CONT");
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        assertTrue(rec.stderr().matches("(?s).*clock sync resumed after [0-9.]+ ms without samples \\(no answer to "
+                + "\\?clock within 1000 ms\\).*"), rec.stderr());
+        TraceCmd.Run r = TraceCmd.report(guest);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.events().size() > 0);
+    }
+
+    @Test
+    void with_date_the_times_are_the_hosts_wall_clock() throws Exception {
+        rig.startAgent();
+        Path guest = rig.work.resolve("guest.dat");
+        long before = System.currentTimeMillis() / 1000;
+        Proc rec = rig.record("-o", guest.toString(), "--duration", "2", "--date");
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        long after = System.currentTimeMillis() / 1000;
+        TraceCmd.Run r = TraceCmd.report(guest, "-F", "raw_data: id == 0x56544842");
+        List<Double> times = r.out().stream().map(l -> Pattern.compile("\\] (\\d+\\.\\d+):").matcher(l))
+                .filter(Matcher::find).map(m -> Double.parseDouble(m.group(1))).toList();
+        assertTrue(!times.isEmpty(), r.out().toString());
+        for (double t : times) {
+            assertTrue(t >= before - 1 && t <= after + 1, "a heartbeat at " + t + ", recorded between " + before
+                    + " and " + after + " (seconds since the epoch)");
+        }
     }
 
     @Test
