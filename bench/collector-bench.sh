@@ -3,6 +3,7 @@
 # heavy load of the shared yardstick (every kernel event, ~39 MB/s on 2 CPUs), with
 # the agent on this machine playing the guest on the FIFO pairs `virtio-trace setup` makes.
 #
+#   bench/collector-bench.sh [ROUNDS] [SECONDS]     (RECORD_ARGS / AGENT_ARGS: more arguments for each)
 #   bench/collector-bench.sh [ROUNDS] [SECONDS]     (default 3 rounds of 10 s: cat, record, session;
 #                                                     MODES="record session" picks and orders them)
 #
@@ -58,7 +59,7 @@ run_one() {
   rm -rf "$out"; mkdir -p "$out"
   # the kernel's buffer starts empty and fills only once the reader is there
   echo 0 > "$inst/tracing_on"; echo > "$inst/trace"
-  "$agent" --port-dir "$work/vm" --instance "${inst##*/}" --no-socket -v > "$log" 2>&1 &
+  "$agent" --port-dir "$work/vm" --instance "${inst##*/}" --no-socket -v ${AGENT_ARGS:-} > "$log" 2>&1 &
   local apid=$!
   until grep -q "ready:" "$log"; do sleep 0.05; done
   local o0; o0=$(overrun)
@@ -79,7 +80,7 @@ run_one() {
     kill $cats 2>/dev/null || true
     mb=$(du -cb "$out"/cpu*.raw | awk 'END {printf "%.1f", $1 / 1e6}')
   else
-    local extra=()
+    local extra=(${RECORD_ARGS:-})
     [ "$mode" = session ] && extra=(--session "$out/s.vtlog")
     "$vt" record "$work/vm" -o "$out/t.dat" --duration "$secs" --no-progress "${extra[@]}" 2> "$out/rec.log" &
     rpid=$!

@@ -147,7 +147,7 @@ final class JnrNative implements Native {
     }
 
     @Override
-    public long pageEnd(ByteBuffer direct, int offset, int pageSize) {
+    public long pageEnd(ByteBuffer direct, int offset, int pageSize, long beatKey, long[] beat) {
         if (!direct.isDirect() || offset < 0 || offset > direct.limit() - pageSize) {
             throw new IllegalArgumentException("a page needs " + pageSize + " bytes of a direct buffer at " + offset);
         }
@@ -156,7 +156,7 @@ final class JnrNative implements Native {
             cached[0] = direct;
             cached[1] = jnr.ffi.Pointer.wrap(jnr.ffi.Runtime.getRuntime(shim), direct);
         }
-        return shim.vt_page_end((jnr.ffi.Pointer) cached[1], offset, pageSize);
+        return shim.vt_page_walk((jnr.ffi.Pointer) cached[1], offset, pageSize, beatKey, beat);
     }
 
     private final ThreadLocal<Object[]> lastBuffer = ThreadLocal.withInitial(() -> new Object[2]);

@@ -97,8 +97,11 @@ public interface Native {
      * Walks the ring-buffer page at {@code offset} of a direct buffer (this machine's byte
      * order): the time of its last event, or {@link Long#MIN_VALUE} when its events do not end
      * exactly at its commit. The host collector checks every page it receives with this.
+     * {@code beat[0]} gets the largest heartbeat counter in the page (docs/heartbeat.md), or -1:
+     * a 40-byte event whose type is {@code beatKey}'s high 32 bits and whose raw_data id is its
+     * low 32 bits (-1: look for none).
      */
-    long pageEnd(ByteBuffer direct, int offset, int pageSize);
+    long pageEnd(ByteBuffer direct, int offset, int pageSize, long beatKey, long[] beat);
 
     /** mkfifo(3) with mode 0600: stand-ins for virtio-serial ports. */
     void mkfifo(String path) throws NativeException;

@@ -2,7 +2,7 @@ package org.virtiotrace.agent.nativeio;
 
 /** libvtshim.so, see native-shim/src/main/c/vtshim.c. Every call returns -errno on failure. */
 public interface ShimLibrary {
-    int ABI_VERSION = 3;
+    int ABI_VERSION = 4;
 
     int vt_abi_version();
 
@@ -17,5 +17,5 @@ public interface ShimLibrary {
 
     int vt_pin_cpu(int cpu);
 
-    long vt_page_end(jnr.ffi.Pointer base, int offset, int pageSize);
+    long vt_page_walk(jnr.ffi.Pointer base, int offset, int pageSize, long beatKey, @jnr.ffi.annotations.Out long[] beat);
 }

@@ -40,18 +40,17 @@ final class CpuCollector implements Runnable {
     private volatile boolean ended;
     private volatile String failure;
     private volatile PageSpool pageSpool;
-    private final HeartbeatScan beats;
 
     CpuCollector(int cpu, PortLink link, Path spool, int pageSize, ByteOrder order, int longSize, SessionLog log,
-                 boolean pagesInLog, HeartbeatScan beats) {
+                 boolean pagesInLog, long heartbeatKey) {
         this.cpu = cpu;
-        this.beats = beats;
         this.log = log;
         this.extentsIn = pagesInLog && log.enabled() ? log.path() : null;
         this.link = link;
         this.spool = spool;
         this.pageSize = pageSize;
         this.check = new PageCheck(pageSize, order, longSize);
+        check.watchHeartbeats(heartbeatKey);
         log.event(SessionEvent.DATA_OPEN, cpu, link.describe());
     }
 
@@ -76,7 +75,6 @@ final class CpuCollector implements Runnable {
                     pageSpool.logged(buf.position() - n, at, n);
                     bytes += n;
                     lastByteNanos = System.nanoTime();
-                    beats.scan(buf, n);
                     pageSpool.consume(false);
                     if (n < LINGER_BELOW && !stop) {
                         // a small read: let the port fill a little before the next look (a read,
@@ -182,12 +180,8 @@ final class CpuCollector implements Runnable {
         return failure;
     }
 
-    /** The newest heartbeat this CPU's stream carried, -1 before the first. */
+    /** The newest heartbeat this CPU's stream carried (the page walk finds them), -1 before the first. */
     long lastHeartbeat() {
-        return beats.last();
-    }
-
-    long heartbeats() {
-        return beats.count();
+        return check.lastHeartbeat();
     }
 }

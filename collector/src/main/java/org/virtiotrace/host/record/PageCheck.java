@@ -33,7 +33,11 @@ public final class PageCheck {
     private long beforeLastEnd;
     private boolean canForget;
     private boolean tookBack;
+    /** What a heartbeat looks like (see {@link #beatKey}), or -1 to look for none. */
+    private long beatKey = -1;
+    private final long[] beat = new long[1];
     // written by the collector's thread only, read by the progress line
+    private volatile long lastHeartbeat = -1;
     private volatile long lostEvents;
     private volatile long pagesWithUncountedLoss;
 
@@ -46,6 +50,24 @@ public final class PageCheck {
 
     public int pageSize() {
         return pageSize;
+    }
+
+    /**
+     * The walk's key for the agent's heartbeats (docs/heartbeat.md): the raw_data event's type id
+     * in the guest's formats (-1: unknown, then none is looked for) and the heartbeat's id.
+     */
+    public static long beatKey(int rawDataType, int heartbeatId) {
+        return rawDataType < 0 ? -1 : (long) rawDataType << 32 | Integer.toUnsignedLong(heartbeatId);
+    }
+
+    /** From now on the walk also notes the newest heartbeat of the accepted pages. Before the first page. */
+    public void watchHeartbeats(long key) {
+        this.beatKey = key;
+    }
+
+    /** The newest heartbeat counter in the accepted pages, -1 before the first. */
+    public long lastHeartbeat() {
+        return lastHeartbeat;
     }
 
     /**
@@ -62,8 +84,8 @@ public final class PageCheck {
         }
         long ts = b.getLong(at);
         long commit = commitWord(b, at);
-        long end = nativeWalk && b.isDirect() ? NATIVE.pageEnd(b, at, pageSize)
-                : walkEnd(b, at, (int) (commit & COMMIT_MASK), ts);
+        long end = nativeWalk && b.isDirect() ? NATIVE.pageEnd(b, at, pageSize, beatKey, beat)
+                : walkEnd(b, at, (int) (commit & COMMIT_MASK), ts, beatKey, beat);
         if (end == NO_WALK || (lastEnd != Long.MIN_VALUE && Long.compareUnsigned(ts, lastEnd) < 0)) {
             return false;
         }
@@ -72,6 +94,9 @@ public final class PageCheck {
         canForget = true;
         lastTimestamp = ts;
         lastEnd = end;
+        if (beat[0] > lastHeartbeat) {
+            lastHeartbeat = beat[0];
+        }
         if ((commit & MISSED_EVENTS) != 0) {
             int data = (int) (commit & COMMIT_MASK);
             if ((commit & MISSED_STORED) != 0 && 16 + data + longSize <= pageSize) {
@@ -102,10 +127,12 @@ public final class PageCheck {
 
     /**
      * The event walk in Java, for heap buffers and pages of the other byte order (the shim's
-     * vt_page_end walks the same way): the time of the page's last event, or {@link #NO_WALK}
-     * when the events do not end exactly at the commit.
+     * vt_page_walk walks the same way): the time of the page's last event, or {@link #NO_WALK}
+     * when the events do not end exactly at the commit; {@code beat[0]} gets the page's newest
+     * heartbeat as {@code beatKey} describes it, or -1.
      */
-    private static long walkEnd(ByteBuffer b, int at, int data, long ts) {
+    private static long walkEnd(ByteBuffer b, int at, int data, long ts, long beatKey, long[] beat) {
+        beat[0] = -1;
         int pos = at + 16;
         int end = pos + data;
         long time = ts;
@@ -120,6 +147,10 @@ public final class PageCheck {
             if (typeLen >= 1 && typeLen <= 28) {
                 length = 4 + typeLen * 4;
                 time += delta;
+                if (typeLen == 10 && length <= end - pos && (b.getShort(pos + 4) & 0xffff) == beatKey >>> 32
+                        && b.getInt(pos + 12) == (int) beatKey) {
+                    beat[0] = Math.max(beat[0], b.getLong(pos + 20));
+                }
             } else if (typeLen == 0) {
                 if (end - pos < 8) {
                     return NO_WALK;

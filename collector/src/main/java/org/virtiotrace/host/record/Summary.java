@@ -27,7 +27,7 @@ public record Summary(int exit, List<String> lines) {
         for (CpuCollector c : collectors) {
             StringBuilder b = new StringBuilder(String.format("cpu%d: %.1f MB, %d pages, %d events lost",
                     c.cpu, c.bytes() / 1e6, c.pages(), c.lostEvents()));
-            if (c.heartbeats() > 0) {
+            if (c.lastHeartbeat() >= 0) {
                 b.append(", heartbeats up to ").append(c.lastHeartbeat());
             }
             if (c.pagesWithUncountedLoss() > 0) {
@@ -99,12 +99,10 @@ public record Summary(int exit, List<String> lines) {
 
     private static String writeDat(Path out, Metadata meta, List<CpuCollector> collectors, TimelineSync sync)
             throws RecordException {
-        int cpuCount = collectors.stream().mapToInt(c -> c.cpu).max().orElse(0) + 1;
-        List<CpuData> data = new ArrayList<>();
-        for (int i = 0; i < cpuCount; i++) {
-            data.add(null);
-        }
-        collectors.forEach(c -> data.set(c.cpu, c.data()));
+        java.util.Map<Integer, CpuData> byCpu = new java.util.TreeMap<>();
+        collectors.forEach(c -> byCpu.put(c.cpu, c.data()));
+        List<CpuData> data = CpuData.byCpu(byCpu);
+        int cpuCount = data.size();
         long t0 = System.nanoTime();
         try {
             TraceDatWriter.write(out, TraceDatHeader.from(meta.files(), meta.info(), cpuCount)

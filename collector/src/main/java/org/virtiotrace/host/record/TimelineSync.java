@@ -17,7 +17,8 @@ import org.virtiotrace.host.tracedat.TimeOptions;
 
 /**
  * Clock sync during a recording, on the recording's own thread (the control port has one
- * user): a burst at the start, one every --sync-interval while tracing, one at the end. An
+ * user): a burst right after the start order, one every --sync-interval while tracing, one at the
+ * end (trace-cmd extrapolates before the first sample and after the last). An
  * agent that never answers (the C agent, an older one) is said once and not asked again.
  */
 final class TimelineSync {
@@ -66,7 +67,7 @@ final class TimelineSync {
                 + "the trace.dat keeps the guest's own times");
     }
 
-    /** The first burst, before tracing starts; a silent or refusing agent turns sync off, said once. */
+    /** The first burst, right after the start order; a silent or refusing agent turns sync off, said once. */
     void atStart(String agentName) throws IOException {
         if (off) {
             return;
