@@ -65,5 +65,4 @@ final class Rings {
         }
         return out.toString();
     }
-
 }

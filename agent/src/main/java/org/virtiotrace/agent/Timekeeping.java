@@ -21,8 +21,6 @@ import org.virtiotrace.agent.tracefs.Tracefs;
  * cost microseconds, and a clock probe must be stamped before anything else delays it.
  */
 final class Timekeeping implements AutoCloseable {
-    static final String REQUESTS = "clock heartbeat set-heartbeat";
-
     private final HeartbeatCounter counter = new HeartbeatCounter();
     private final ClockAnswer clock;
     private final HeartbeatAnswers heartbeatAnswers = new HeartbeatAnswers(counter);

@@ -8,10 +8,7 @@ import java.nio.ByteOrder;
  * u64 timestamp at 0, u64 commit at 8 (bytes of data in the low bits, "events were
  * missed before this page" in bit 31, "the missed count is stored after the data" in
  * bit 30), then the events.
- *
- * <p>Events (events/header_event): a u32 header, type_len in the low 5 bits and a
- * 27-bit time delta; 1..28 = data of type_len*4 bytes, 0 = length in the next u32,
- * 29 = padding, 30 = time extend, 31 = absolute time stamp.
+ * The events are walked by {@link PageEvents}.
  */
 public final class RingBufferPage {
     public static final int HEADER_SIZE = 16;
@@ -39,56 +36,11 @@ public final class RingBufferPage {
         ByteBuffer b = buf.duplicate().order(ByteOrder.nativeOrder());
         long ts = b.getLong(offset);
         long commit = b.getLong(offset + 8);
-        int data = (int) (commit & COMMIT_MASK);
-        boolean missed = (commit & (MISSED_EVENTS | MISSED_STORED)) != 0;
-        if (data > size - HEADER_SIZE) {
-            return new RingBufferPage(ts, data, missed, 0, "commit " + data + " exceeds the page");
-        }
-        int pos = offset + HEADER_SIZE;
-        int end = pos + data;
-        int count = 0;
-        long time = ts;
-        while (pos < end) {
-            if (end - pos < 4) {
-                return new RingBufferPage(ts, data, missed, count, "truncated event header at " + (pos - offset));
-            }
-            int header = b.getInt(pos);
-            int typeLen = header & 0x1f;
-            long delta = header >>> 5;
-            int length;
-            if (typeLen == 0) {
-                if (end - pos < 8) {
-                    return new RingBufferPage(ts, data, missed, count, "truncated length at " + (pos - offset));
-                }
-                length = 4 + b.getInt(pos + 4);
-                count++;
-                time += delta;
-            } else if (typeLen <= 28) {
-                length = 4 + typeLen * 4;
-                count++;
-                time += delta;
-            } else if (typeLen == 29) {
-                int timeDelta = header >>> 5;
-                if (timeDelta == 0) {
-                    break; // null padding: the rest of the page is unused
-                }
-                length = 4 + b.getInt(pos + 4);
-            } else {
-                if (end - pos < 8) {
-                    return new RingBufferPage(ts, data, missed, count, "truncated time event at " + (pos - offset));
-                }
-                long high = Integer.toUnsignedLong(b.getInt(pos + 4)) << 27;
-                time = typeLen == 30 ? time + delta + high : high | delta; // time extend, absolute stamp
-                length = 8;
-            }
-            if (length < 4 || pos + length > end) {
-                return new RingBufferPage(ts, data, missed, count,
-                        "event of " + length + " bytes at " + (pos - offset) + " runs past commit " + data);
-            }
-            pos += length;
-        }
-        RingBufferPage page = new RingBufferPage(ts, data, missed, count, null);
-        page.endTimestamp = time;
+        int[] count = {0};
+        PageEvents.Walk walk = PageEvents.walk(buf, offset, size, (time, at, length) -> count[0]++);
+        RingBufferPage page = new RingBufferPage(ts, (int) (commit & COMMIT_MASK),
+                (commit & (MISSED_EVENTS | MISSED_STORED)) != 0, count[0], walk.defect());
+        page.endTimestamp = walk.endTime();
         return page;
     }
 

@@ -28,7 +28,6 @@ public final class HostPumps implements AutoCloseable {
     private final List<CpuPump> pumps = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Path> files = new ArrayList<>();
-    private final List<Integer> cpus = new ArrayList<>();
     private final int pageSize;
 
     private HostPumps(int pageSize) {
@@ -52,7 +51,6 @@ public final class HostPumps implements AutoCloseable {
                         page, tracefs.bufferSizePerCpu(cpu), PAGE_LATENCY_MS, 0);
                 h.pumps.add(p);
                 h.files.add(file);
-                h.cpus.add(cpu);
                 Thread t = new Thread(p, "host-cpu" + cpu);
                 t.setDaemon(true);
                 h.threads.add(t);
@@ -79,7 +77,7 @@ public final class HostPumps implements AutoCloseable {
     }
 
     public List<Integer> cpus() {
-        return cpus;
+        return pumps.stream().map(CpuPump::cpu).toList();
     }
 
     public List<Path> files() {

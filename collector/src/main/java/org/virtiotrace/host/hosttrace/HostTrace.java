@@ -3,7 +3,6 @@ package org.virtiotrace.host.hosttrace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -73,20 +72,18 @@ public final class HostTrace implements AutoCloseable {
     public String write(Path out, long hostTraceId, TimeOptions.Guest guest, Long offsetNs) throws IOException {
         long t0 = System.nanoTime();
         Properties info = GuestMetadata.parseInfo(files.text(GuestMetadata.INFO).orElse(""));
-        int cpuCount = pumps.cpus().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
-        List<CpuData> data = new ArrayList<>();
-        for (int i = 0; i < cpuCount; i++) {
-            data.add(null);
-        }
+        List<Integer> cpus = pumps.cpus();
+        java.util.Map<Integer, CpuData> byCpu = new java.util.TreeMap<>();
         long bytes = 0;
-        for (int i = 0; i < pumps.cpus().size(); i++) {
-            data.set(pumps.cpus().get(i), CpuData.of(pumps.files().get(i)));
+        for (int i = 0; i < cpus.size(); i++) {
+            byCpu.put(cpus.get(i), CpuData.of(pumps.files().get(i)));
             bytes += Files.size(pumps.files().get(i));
         }
-        TraceDatHeader h = TraceDatHeader.from(files, info, cpuCount)
+        List<CpuData> data = CpuData.byCpu(byCpu);
+        TraceDatHeader h = TraceDatHeader.from(files, info, data.size())
                 .withTime(new TimeOptions(hostTraceId, null, List.of(guest), offsetNs));
         TraceDatWriter.write(out, h, data);
-        return String.format("wrote %s (the host: %d CPUs, %.1f MB of pages) in %d ms", out, pumps.cpus().size(),
+        return String.format("wrote %s (the host: %d CPUs, %.1f MB of pages) in %d ms", out, cpus.size(),
                 bytes / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 

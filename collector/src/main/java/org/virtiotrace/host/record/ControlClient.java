@@ -86,7 +86,12 @@ final class ControlClient {
      * none came: {@link #lastProblem()} says what was seen instead.
      */
     Optional<ReplyFrame> ask(String name, int timeoutMs) throws IOException {
-        return askTimed(name, timeoutMs).map(TimedReply::frame);
+        return ask(name, null, timeoutMs);
+    }
+
+    /** {@link #ask} for a request that carries an argument ({@code ?set-heartbeat/ID:N}), or null for none. */
+    Optional<ReplyFrame> ask(String name, String argument, int timeoutMs) throws IOException {
+        return exchange(new Request(name, nextId++, argument), timeoutMs).map(TimedReply::frame);
     }
 
     /**
@@ -94,9 +99,10 @@ final class ControlClient {
      * the read that completed its reply returned: the two ends of a clock-sync round trip.
      */
     Optional<TimedReply> askTimed(String name, int timeoutMs) throws IOException {
-        int colon = name.indexOf(':'); // "set-heartbeat:5": a request with an argument
-        Request r = colon < 0 ? new Request(name, nextId++)
-                : new Request(name.substring(0, colon), nextId++, name.substring(colon + 1));
+        return exchange(new Request(name, nextId++), timeoutMs);
+    }
+
+    private Optional<TimedReply> exchange(Request r, int timeoutMs) throws IOException {
         long sent = send(r.wire());
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         lastProblem = null;

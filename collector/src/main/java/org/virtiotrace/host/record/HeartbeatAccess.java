@@ -35,7 +35,8 @@ public final class HeartbeatAccess {
             ControlClient ctl = new ControlClient(ports.open(nat, PortLayout.CTL), SessionLog.NONE);
             try {
                 ctl.drainStale();
-                Optional<ReplyFrame> r = ctl.ask(set == null ? "heartbeat" : "set-heartbeat:" + set, timeoutMs);
+                Optional<ReplyFrame> r = set == null ? ctl.ask("heartbeat", timeoutMs)
+                        : ctl.ask("set-heartbeat", Long.toString(set), timeoutMs);
                 if (r.isEmpty()) {
                     throw new RecordException(Exit.NO_GUEST, ctl.describe() + ": no answer within " + timeoutMs
                             + " ms (saw " + ctl.lastProblem() + "): no agent, or one without a heartbeat");

@@ -1,7 +1,10 @@
 package org.virtiotrace.host.record;
 
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.session.SessionLog;
 
 /**
  * Liveness from heartbeats: a CPU whose stream is more than N beats behind the newest beat
@@ -15,6 +18,7 @@ final class HeartbeatWatch {
 
     private final int misses;
     private final int beatsPerPage;
+    private final Set<Integer> logged = new HashSet<>();
 
     HeartbeatWatch(int misses, int pageSize) {
         this.misses = misses;
@@ -23,41 +27,45 @@ final class HeartbeatWatch {
 
     /** What each CPU reports: its number and the newest counter seen (-1: none yet). */
     record Seen(int cpu, long last) {
+        String describe(long newest) {
+            return "cpu" + cpu + (last < 0 ? " (no heartbeat at all" : " (heartbeat " + last) + ", others " + newest
+                    + ")";
+        }
     }
 
-    /** The CPUs behind, with how far; {@code final} after the stop's flush. */
-    List<String> behind(List<Seen> seen, boolean atEnd) {
-        long newest = seen.stream().mapToLong(Seen::last).max().orElse(-1);
-        List<String> out = new ArrayList<>();
+    private static long newest(List<Seen> seen) {
+        return seen.stream().mapToLong(Seen::last).max().orElse(-1);
+    }
+
+    /** The CPUs behind; exact once the stop's flush has come ({@code atEnd}). */
+    private List<Seen> lagging(List<Seen> seen, boolean atEnd) {
+        long newest = newest(seen);
         if (newest < 0) {
-            return out; // no heartbeats at all: an agent without them (--no-heartbeat, C agent)
+            return List.of(); // no heartbeats at all: an agent without them (--no-heartbeat, C agent)
         }
         long allowed = misses + (atEnd ? 0 : beatsPerPage);
-        for (Seen s : seen) {
-            if (newest - s.last() > allowed) {
-                out.add("cpu" + s.cpu() + (s.last() < 0 ? " (no heartbeat at all" : " (heartbeat " + s.last())
-                        + ", others " + newest + ")");
-            }
-        }
-        return out;
+        return seen.stream().filter(s -> newest - s.last() > allowed).toList();
     }
 
-    private final java.util.Set<Integer> named = new java.util.HashSet<>();
+    /** The CPUs behind, each with how far, in words. */
+    List<String> behind(List<Seen> seen, boolean atEnd) {
+        long newest = newest(seen);
+        return lagging(seen, atEnd).stream().map(s -> s.describe(newest)).toList();
+    }
 
     /**
      * Looks at the collectors: returns the CPUs behind (for the progress line or the summary)
      * and puts each CPU in the session log the first time it falls behind.
      */
-    List<String> check(List<CpuCollector> collectors, boolean atEnd, org.virtiotrace.host.session.SessionLog log) {
+    List<String> check(List<CpuCollector> collectors, boolean atEnd, SessionLog log) {
         List<Seen> seen = collectors.stream().map(c -> new Seen(c.cpu, c.lastHeartbeat())).toList();
-        List<String> out = behind(seen, atEnd);
-        long newest = seen.stream().mapToLong(Seen::last).max().orElse(-1);
-        for (Seen s : seen) {
-            boolean isBehind = out.stream().anyMatch(x -> x.startsWith("cpu" + s.cpu() + " "));
-            if (isBehind && named.add(s.cpu())) {
-                log.event(org.virtiotrace.host.session.SessionEvent.HEARTBEAT_MISSED, (long) s.cpu(), s.last(), newest);
+        long newest = newest(seen);
+        List<Seen> behind = lagging(seen, atEnd);
+        for (Seen s : behind) {
+            if (logged.add(s.cpu())) {
+                log.event(SessionEvent.HEARTBEAT_MISSED, (long) s.cpu(), s.last(), newest);
             }
         }
-        return out;
+        return behind.stream().map(s -> s.describe(newest)).toList();
     }
 }

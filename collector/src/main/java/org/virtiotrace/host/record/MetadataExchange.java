@@ -95,22 +95,19 @@ final class MetadataExchange {
         }
     }
 
-
     /**
-     * The agent's heartbeat counter at the start, read over the control port and logged (the
-     * agent logs it too); -1 when it does not say (an older agent, the C agent).
+     * Reads the agent's heartbeat counter into the session log (the agent logs the read too):
+     * the value the streams' beats count from. An agent without a heartbeat says nothing usable.
      */
-    long heartbeat() throws IOException {
+    void logHeartbeat() throws IOException {
         Optional<ReplyFrame> r = ctl.ask("heartbeat", opt.answerTimeoutMs());
-        if (r.isEmpty() || r.get().isError()) {
-            return -1;
-        }
-        try {
-            long v = Long.parseLong(GuestMetadata.parseInfo(r.get().text()).getProperty("heartbeat", "-1").strip());
-            log.event(SessionEvent.HEARTBEAT, "read", v, 0L);
-            return v;
-        } catch (NumberFormatException e) {
-            return -1;
+        if (r.isPresent() && !r.get().isError()) {
+            try {
+                long v = Long.parseLong(GuestMetadata.parseInfo(r.get().text()).getProperty("heartbeat", "").strip());
+                log.event(SessionEvent.HEARTBEAT, "read", v, 0L);
+            } catch (NumberFormatException e) {
+                // not a counter: nothing to log
+            }
         }
     }
 }

@@ -27,7 +27,6 @@ public final class Recorder {
     private final List<String> warnings = new ArrayList<>();
     /** --session's log, or {@link SessionLog#NONE}: set once at the start of {@link #run}. */
     private SessionLog log = SessionLog.NONE;
-    private HeartbeatWatch liveness;
 
     public Recorder(RecordOptions opt, Native nat) {
         this.opt = opt;
@@ -85,9 +84,6 @@ public final class Recorder {
             }
             MetadataExchange exchange = new MetadataExchange(ctl, opt, log, warnings);
             Metadata meta = exchange.fetch();
-            if (meta.answered()) {
-                exchange.heartbeat(); // into the session log: the counter the streams' beats count from
-            }
             List<Integer> cpus = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
             if (cpus.isEmpty()) {
                 throw new RecordException(Exit.NO_GUEST, ports.missing(ports.dataName(0), 1));
@@ -110,8 +106,7 @@ public final class Recorder {
             for (int cpu : cpus) {
                 collectors.add(new CpuCollector(cpu, ports.open(nat, ports.dataName(cpu)),
                         spoolDir.resolve("cpu" + cpu + ".raw"), meta.pageSize(), meta.order(), meta.longSize(), log,
-                        !keepSpool, new HeartbeatScan(cpu, opt.timeline().heartbeatId(), meta.eventId("ftrace",
-                        "raw_data"), meta.order())));
+                        !keepSpool, PageCheck.beatKey(meta.eventId("ftrace", "raw_data"), opt.timeline().heartbeatId())));
             }
             long staleData = drainStaleData(collectors);
             if (staleData > 0) {
@@ -125,7 +120,7 @@ public final class Recorder {
                 threads.add(t);
             }
             Progress progress = new Progress(collectors, opt.progress());
-            liveness = new HeartbeatWatch(opt.timeline().heartbeatMisses(), meta.pageSize());
+            HeartbeatWatch liveness = new HeartbeatWatch(opt.timeline().heartbeatMisses(), meta.pageSize());
             TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(), opt.timeline().syncProbes(),
                     host.active(), opt.timeline().date(), log, warnings);
             if (!meta.answered() && opt.timeline().syncProbes() > 0) {
@@ -133,10 +128,14 @@ public final class Recorder {
             }
             host.begin();
             ctl.markWritesWith(host::mark);
-            sync.atStart(meta.agentName());
             ctl.order("1");
             long started = System.nanoTime();
-            waitForStop(progress, collectors, started, sync);
+            // the guest traces from the order on: the first sample and the counter come just after
+            sync.atStart(meta.agentName());
+            if (meta.answered()) {
+                exchange.logHeartbeat();
+            }
+            waitForStop(progress, collectors, started, sync, liveness);
             long stoppedAt = System.nanoTime();
             boolean ordered = sendStop(ctl);
             if (ordered) {
@@ -186,8 +185,8 @@ public final class Recorder {
         return n;
     }
 
-    private void waitForStop(Progress progress, List<CpuCollector> collectors, long started, TimelineSync sync)
-            throws InterruptedException {
+    private void waitForStop(Progress progress, List<CpuCollector> collectors, long started, TimelineSync sync,
+                             HeartbeatWatch liveness) throws InterruptedException {
         long end = opt.duration() == null ? Long.MAX_VALUE : started + opt.duration().toNanos();
         long lastLogged = started;
         while (true) {

@@ -62,16 +62,12 @@ public final class ToDat {
             } catch (LogFormatException e) {
                 throw new IllegalStateException(e); // read once already
             }
-            int cpuCount = spools.keySet().stream().mapToInt(i -> i).max().orElse(0) + 1;
-            List<CpuData> data = new ArrayList<>();
-            for (int i = 0; i < cpuCount; i++) {
-                data.add(null);
-            }
+            Map<Integer, CpuData> byCpu = new java.util.TreeMap<>();
             boolean differs = false;
             for (Map.Entry<Integer, Spool> e : spools.entrySet()) {
                 Spool sp = e.getValue();
                 sp.finish();
-                data.set(e.getKey(), CpuData.of(sp.file));
+                byCpu.put(e.getKey(), CpuData.of(sp.file));
                 long[] t = s.totals(e.getKey());
                 String same = t == null ? "" : t[1] == sp.spool.pages() && t[3] == sp.spool.tornPages()
                         ? ", as recorded" : String.format(", but the recording counted %d pages and %d torn", t[1], t[3]);
@@ -79,6 +75,8 @@ public final class ToDat {
                 lines.add(String.format("cpu%d: %d pages, %d torn pages refused%s", e.getKey(), sp.spool.pages(),
                         sp.spool.tornPages(), same));
             }
+            List<CpuData> data = CpuData.byCpu(byCpu);
+            int cpuCount = data.size();
             try {
                 TraceDatWriter.write(out, TraceDatHeader.from(m.files(), m.info(), cpuCount)
                         .withTime(s.guestTimeOptions(cpuCount)), data);

@@ -19,8 +19,7 @@ public final class SyncReport {
         long[] bounds = samples.stream().mapToLong(SyncSample::bound).sorted().toArray();
         SyncSample first = samples.get(0);
         SyncSample last = samples.get(samples.size() - 1);
-        double drift = samples.size() < 2 ? 0
-                : (double) (last.offset() - first.offset()) / (last.guestTime() - first.guestTime()) * 1e6;
+        double drift = SyncSeries.driftPpm(samples);
         int probes = samples.stream().mapToInt(SyncSample::asked).max().orElse(0);
         out.add(String.format("clock sync: guest %s clock (read by %s) -> host CLOCK_MONOTONIC: %d sample%s of %d "
                         + "probes over %.1f s", clock, method, samples.size(), samples.size() == 1 ? "" : "s", probes,

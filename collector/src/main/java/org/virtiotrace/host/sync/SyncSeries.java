@@ -89,36 +89,17 @@ public final class SyncSeries {
 
     /** Rate of the guest's trace clock against the host's, in parts per million (0 with one sample). */
     public double driftPpm() {
+        return driftPpm(samples);
+    }
+
+    /** The offset's slope from the first sample to the last, in ppm (0 with fewer than two). */
+    static double driftPpm(List<SyncSample> samples) {
         if (samples.size() < 2) {
             return 0;
         }
         SyncSample a = samples.get(0);
         SyncSample b = samples.get(samples.size() - 1);
         return (double) (b.offset() - a.offset()) / (b.guestTime() - a.guestTime()) * 1e6;
-    }
-
-    public long medianBound() {
-        long[] b = samples.stream().mapToLong(SyncSample::bound).sorted().toArray();
-        return b.length == 0 ? 0 : b[b.length / 2];
-    }
-
-    public long maxBound() {
-        return samples.stream().mapToLong(SyncSample::bound).max().orElse(0);
-    }
-
-    /**
-     * TIME_SHIFT for every CPU of the guest: the same samples for each (one control thread
-     * took them; the guest's trace clocks are one clock across CPUs), interpolating between them.
-     */
-    public TimeOptions.TimeShift timeShift(long peerTraceId, List<Integer> cpus) {
-        List<TimeOptions.Sample> s = samples.stream()
-                .map(x -> new TimeOptions.Sample(x.guestTime(), x.offset())).toList();
-        int n = cpus.isEmpty() ? 0 : Collections.max(cpus) + 1;
-        List<List<TimeOptions.Sample>> perCpu = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            perCpu.add(s);
-        }
-        return new TimeOptions.TimeShift(peerTraceId, true, perCpu);
     }
 
     /**
@@ -129,8 +110,12 @@ public final class SyncSeries {
         if (samples.isEmpty()) {
             return new TimeOptions(guestTraceId, null, List.of(), null);
         }
-        List<Integer> cpus = java.util.stream.IntStream.range(0, cpuCount).boxed().toList();
-        return new TimeOptions(guestTraceId, timeShift(hostTraceId, cpus), List.of(), null);
+        // the same samples for every CPU: one control thread took them, and the guest's trace
+        // clocks are one clock across CPUs; trace-cmd interpolates between them
+        List<TimeOptions.Sample> s = samples.stream().map(x -> new TimeOptions.Sample(x.guestTime(), x.offset()))
+                .toList();
+        return new TimeOptions(guestTraceId, new TimeOptions.TimeShift(hostTraceId, true,
+                Collections.nCopies(cpuCount, s)), List.of(), null);
     }
 
     static String ms(long ns) {

@@ -16,6 +16,17 @@ public interface CpuData {
     /** What to name in messages. */
     String describe();
 
+    /**
+     * The list {@link TraceDatWriter#write} takes: index = CPU number, up to the highest one, null
+     * for a CPU with no data (a sparse CPU list).
+     */
+    public static java.util.List<CpuData> byCpu(java.util.Map<Integer, CpuData> data) {
+        int count = data.keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+        java.util.List<CpuData> out = new java.util.ArrayList<>(java.util.Collections.nCopies(count, null));
+        data.forEach(out::set);
+        return out;
+    }
+
     /** Pages that are a whole file (a spool, cpuN.raw). */
     static CpuData of(Path file) {
         return new CpuData() {
