@@ -34,6 +34,8 @@ class ShutdownTest extends RigPerTest {
     void sigterm_while_running_delivers_the_partial_page() throws Exception {
         AgentProcess agent = rig.startAgent();
         rig.host.send("1\n");
+        // "while running": a SIGTERM that beats the control thread to the "1" is a SIGTERM before any order
+        agent.awaitLog("start order");
         rig.mark(0, 9, 50);
         terminateAndTime(agent);
         rig.drainUntilQuiet();
