@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 /* Bumped when a signature changes; the Java side refuses a mismatching library. */
-int vt_abi_version(void) { return 4; }
+int vt_abi_version(void) { return 5; }
 
 /* splice(2) between two descriptors without offsets. Returns bytes moved, 0, or -errno. */
 long vt_splice(int fd_in, int fd_out, long len, int flags)
@@ -125,16 +125,19 @@ int vt_pin_cpu(int cpu)
  * BASE is a buffer's start and OFFSET the page's, so Java passes one cached pointer per buffer.
  *
  * On the way it looks for the agent's heartbeats (docs/heartbeat.md), which costs next to
- * nothing here and a word-by-word scan in Java: a 40-byte data event (type_len 10) whose
- * trace_entry type is BEAT_KEY's high 32 bits and whose raw_data id is its low 32 bits. *BEAT
- * gets the largest heartbeat counter in the page, or -1 when there is none.
+ * nothing here and a word-by-word scan in Java: a data event of 40 bytes or more (type_len 10,
+ * or 11 where the kernel counts raw_data's id twice, as 6.1 does) whose
+ * trace_entry type is BEAT_KEY's high 32 bits and whose raw_data id is its low 32 bits. BEAT[0]
+ * gets the largest heartbeat counter in the page, or -1 when there is none; BEAT[1] that
+ * heartbeat's time in the page's trace clock and BEAT[2] the guest CLOCK_MONOTONIC it carries
+ * (the collector's per-CPU clock check, docs/clock-sync.md).
  */
 long vt_page_walk(const unsigned char *base, int offset, int page_size, int64_t beat_key, int64_t *beat)
 {
     const unsigned char *page = base + offset;
     uint64_t ts, commit;
     uint32_t beat_type = (uint32_t)((uint64_t)beat_key >> 32), beat_id = (uint32_t)beat_key;
-    *beat = -1;
+    beat[0] = -1;
     memcpy(&ts, page, 8);
     memcpy(&commit, page + 8, 8);
     uint32_t data = (uint32_t)commit & ((1u << 27) - 1);
@@ -153,7 +156,7 @@ long vt_page_walk(const unsigned char *base, int offset, int page_size, int64_t 
         if (type >= 1 && type <= 28) {
             len = 4 + (long)type * 4;
             time += delta;
-            if (type == 10 && len <= end - p) {
+            if (type >= 10 && len <= end - p) {
                 uint16_t etype;
                 uint32_t id;
                 memcpy(&etype, p + 4, 2);
@@ -161,8 +164,11 @@ long vt_page_walk(const unsigned char *base, int offset, int page_size, int64_t 
                 if (etype == beat_type && id == beat_id) {
                     int64_t counter;
                     memcpy(&counter, p + 20, 8);
-                    if (counter > *beat)
-                        *beat = counter;
+                    if (counter > beat[0]) {
+                        beat[0] = counter;
+                        beat[1] = (int64_t)time;
+                        memcpy(&beat[2], p + 28, 8);
+                    }
                 }
             }
         } else if (type == 29 && delta == 0) {

@@ -98,8 +98,9 @@ public interface Native {
      * order): the time of its last event, or {@link Long#MIN_VALUE} when its events do not end
      * exactly at its commit. The host collector checks every page it receives with this.
      * {@code beat[0]} gets the largest heartbeat counter in the page (docs/heartbeat.md), or -1:
-     * a 40-byte event whose type is {@code beatKey}'s high 32 bits and whose raw_data id is its
-     * low 32 bits (-1: look for none).
+     * an event of 40 bytes or more whose type is {@code beatKey}'s high 32 bits and whose raw_data id is its
+     * low 32 bits (-1: look for none); {@code beat[1]} gets that heartbeat's trace time and
+     * {@code beat[2]} the guest CLOCK_MONOTONIC it carries. {@code beat} holds at least 3.
      */
     long pageEnd(ByteBuffer direct, int offset, int pageSize, long beatKey, long[] beat);
 

@@ -2,7 +2,7 @@ package org.virtiotrace.agent.nativeio;
 
 /** libvtshim.so, see native-shim/src/main/c/vtshim.c. Every call returns -errno on failure. */
 public interface ShimLibrary {
-    int ABI_VERSION = 4;
+    int ABI_VERSION = 5;
 
     int vt_abi_version();
 

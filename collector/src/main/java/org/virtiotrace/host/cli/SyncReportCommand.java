@@ -42,7 +42,8 @@ final class SyncReportCommand implements Callable<Integer> {
         try {
             SyncFile.Contents c = SyncFile.read(sync);
             long gaps = c.notes().stream().filter(n -> n.startsWith("clock sync resumed")).count();
-            SyncReport.summary(c.guestClock(), c.method(), c.samples(), (int) gaps, c.notes())
+            SyncReport.summary(c.guestClock(), c.method(), c.samples(), (int) gaps, c.notes(), c.cpuClocks(),
+                            c.cpuClocksApplied())
                     .forEach(System.out::println);
             if (samples) {
                 SyncReport.table(c.samples()).forEach(System.out::println);

@@ -181,6 +181,11 @@ final class CpuCollector implements Runnable {
     }
 
     /** The newest heartbeat this CPU's stream carried (the page walk finds them), -1 before the first. */
+    /** This CPU's heartbeat times (see {@link PageCheck#heartbeatTimes}); once its thread has ended. */
+    java.util.List<org.virtiotrace.host.sync.CpuClocks.Beat> heartbeatTimes() {
+        return check.heartbeatTimes();
+    }
+
     long lastHeartbeat() {
         return check.lastHeartbeat();
     }

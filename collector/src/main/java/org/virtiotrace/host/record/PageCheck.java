@@ -2,8 +2,12 @@ package org.virtiotrace.host.record;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.tracefs.RingBufferPage;
+import org.virtiotrace.host.sync.CpuClocks;
 
 /**
  * Checks one CPU's pages as they arrive, cheaply enough for the hot path: the header must
@@ -35,7 +39,11 @@ public final class PageCheck {
     private boolean tookBack;
     /** What a heartbeat looks like (see {@link #beatKey}), or -1 to look for none. */
     private long beatKey = -1;
-    private final long[] beat = new long[1];
+    private final long[] beat = new long[3];
+    /** Each accepted page's newest heartbeat: its trace time and the guest CLOCK_MONOTONIC in it. */
+    private final List<CpuClocks.Beat> beatTimes = new ArrayList<>();
+    /** Enough for a day of one heartbeat a second; more says nothing new about a clock. */
+    static final int MAX_BEAT_TIMES = 86_400;
     // written by the collector's thread only, read by the progress line
     private volatile long lastHeartbeat = -1;
     private volatile long lostEvents;
@@ -63,6 +71,11 @@ public final class PageCheck {
     /** From now on the walk also notes the newest heartbeat of the accepted pages. Before the first page. */
     public void watchHeartbeats(long key) {
         this.beatKey = key;
+    }
+
+    /** Each accepted page's newest heartbeat's times, in order; read once the collector's thread has ended. */
+    public List<CpuClocks.Beat> heartbeatTimes() {
+        return Collections.unmodifiableList(beatTimes);
     }
 
     /** The newest heartbeat counter in the accepted pages, -1 before the first. */
@@ -96,6 +109,9 @@ public final class PageCheck {
         lastEnd = end;
         if (beat[0] > lastHeartbeat) {
             lastHeartbeat = beat[0];
+            if (beatTimes.size() < MAX_BEAT_TIMES) {
+                beatTimes.add(new CpuClocks.Beat(beat[1], beat[2]));
+            }
         }
         if ((commit & MISSED_EVENTS) != 0) {
             int data = (int) (commit & COMMIT_MASK);
@@ -129,7 +145,8 @@ public final class PageCheck {
      * The event walk in Java, for heap buffers and pages of the other byte order (the shim's
      * vt_page_walk walks the same way): the time of the page's last event, or {@link #NO_WALK}
      * when the events do not end exactly at the commit; {@code beat[0]} gets the page's newest
-     * heartbeat as {@code beatKey} describes it, or -1.
+     * heartbeat as {@code beatKey} describes it, or -1, {@code beat[1]} its time and {@code beat[2]}
+     * the guest CLOCK_MONOTONIC in it.
      */
     private static long walkEnd(ByteBuffer b, int at, int data, long ts, long beatKey, long[] beat) {
         beat[0] = -1;
@@ -147,9 +164,14 @@ public final class PageCheck {
             if (typeLen >= 1 && typeLen <= 28) {
                 length = 4 + typeLen * 4;
                 time += delta;
-                if (typeLen == 10 && length <= end - pos && (b.getShort(pos + 4) & 0xffff) == beatKey >>> 32
+                if (typeLen >= 10 && length <= end - pos && (b.getShort(pos + 4) & 0xffff) == beatKey >>> 32
                         && b.getInt(pos + 12) == (int) beatKey) {
-                    beat[0] = Math.max(beat[0], b.getLong(pos + 20));
+                    long counter = b.getLong(pos + 20);
+                    if (counter > beat[0]) {
+                        beat[0] = counter;
+                        beat[1] = time;
+                        beat[2] = b.getLong(pos + 28);
+                    }
                 }
             } else if (typeLen == 0) {
                 if (end - pos < 8) {

@@ -159,6 +159,7 @@ public final class Recorder {
                 t.join(TimeUnit.SECONDS.toMillis(5));
             }
             progress.finish();
+            sync.measureCpuClocks(collectors);
             RecordingLog.totals(log, ctl, collectors);
             Summary summary = Summary.write(opt, meta, collectors, warnings, started, stoppedAt, agentGone, spoolDir,
                     sync);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
 import org.virtiotrace.host.sync.ClockProber;
+import org.virtiotrace.host.sync.CpuClocks;
 import org.virtiotrace.host.sync.Probe;
 import org.virtiotrace.host.sync.SyncFile;
 import org.virtiotrace.host.sync.SyncReport;
@@ -138,6 +139,22 @@ final class TimelineSync {
         }
     }
 
+    /** Each CPU's clock from its heartbeats (docs/clock-sync.md), logged; once the collectors' threads ended. */
+    void measureCpuClocks(List<CpuCollector> collectors) {
+        if (series.isEmpty()) {
+            return;
+        }
+        int n = collectors.stream().mapToInt(c -> c.cpu + 1).max().orElse(0);
+        List<List<CpuClocks.Beat>> perCpu = new java.util.ArrayList<>(java.util.Collections.nCopies(n, List.of()));
+        collectors.forEach(c -> perCpu.set(c.cpu, c.heartbeatTimes()));
+        boolean applied = CpuClocks.perCpu(series.clock());
+        series.cpuClocks(CpuClocks.measure(series.samples(), perCpu), applied);
+        for (CpuClocks.CpuClock c : series.cpuClocks()) {
+            log.event(SessionEvent.CPU_CLOCK, (long) c.cpu(), (long) c.beats(), c.offsetNs(), c.spreadNs(),
+                    applied ? 1L : 0L);
+        }
+    }
+
     SyncSeries series() {
         return series;
     }
@@ -173,6 +190,6 @@ final class TimelineSync {
 
     List<String> summary() {
         return off && series.isEmpty() ? List.of() : SyncReport.summary(series.clock(), series.method(),
-                series.samples(), series.gaps(), series.notes());
+                series.samples(), series.gaps(), series.notes(), series.cpuClocks(), series.cpuClocksApplied());
     }
 }

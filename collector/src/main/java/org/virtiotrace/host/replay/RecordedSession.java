@@ -55,6 +55,8 @@ public final class RecordedSession {
     private final Map<Integer, long[]> totals = new TreeMap<>();
     private long endExit = -1;
     private long[] traceIds;
+    private final List<org.virtiotrace.host.sync.CpuClocks.CpuClock> cpuClocks = new ArrayList<>();
+    private boolean cpuClocksApplied;
     private final org.virtiotrace.host.sync.SyncSeries sync = new org.virtiotrace.host.sync.SyncSeries();
     private long records;
     private LogEnd end;
@@ -97,6 +99,11 @@ public final class RecordedSession {
                         rec.u64(4), rec.u64(5)});
                     case END -> s.endExit = rec.u64(0);
                     case TRACE_IDS -> s.traceIds = new long[] {rec.u64(0), rec.u64(1), rec.u64(2)};
+                    case CPU_CLOCK -> {
+                        s.cpuClocks.add(new org.virtiotrace.host.sync.CpuClocks.CpuClock((int) rec.u64(0),
+                                (int) rec.u64(1), rec.u64(2), rec.u64(3)));
+                        s.cpuClocksApplied = rec.u64(4) == 1;
+                    }
                     case SYNC_SAMPLE -> s.sync.add(new org.virtiotrace.host.sync.SyncSample(
                             new org.virtiotrace.host.sync.Probe(rec.u64(0), rec.u64(1), rec.u64(2), rec.u64(3),
                                     rec.u64(4), rec.u64(5), rec.u64(6), rec.u64(7)), (int) rec.u64(8), (int) rec.u64(9),
@@ -106,6 +113,7 @@ public final class RecordedSession {
                 }
             }
             s.end = r.end();
+            s.sync.cpuClocks(s.cpuClocks, s.cpuClocksApplied);
         }
         return s;
     }

@@ -76,6 +76,8 @@ public final class LogDump {
                     + (rec.u64(2) == 0 ? "" : " date_offset=" + rec.u64(2));
             case HEARTBEAT -> rec.text(0) + " " + rec.u64(1) + " (was " + rec.u64(2) + ")";
             case HEARTBEAT_MISSED -> "cpu=" + rec.u64(0) + " last=" + rec.u64(1) + " newest=" + rec.u64(2);
+            case CPU_CLOCK -> "cpu=" + rec.u64(0) + " heartbeats=" + rec.u64(1) + " offset=" + rec.u64(2) + " spread="
+                    + rec.u64(3) + (rec.u64(4) == 1 ? " applied" : " checked");
         };
     }
 

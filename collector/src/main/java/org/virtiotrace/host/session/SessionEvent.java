@@ -37,7 +37,8 @@ public enum SessionEvent {
             Arg.U64),
     TRACE_IDS("vt_trace_ids", Arg.U64, Arg.U64, Arg.U64),
     HEARTBEAT("vt_heartbeat", Arg.BYTES, Arg.U64, Arg.U64),
-    HEARTBEAT_MISSED("vt_heartbeat_missed", Arg.U64, Arg.U64, Arg.U64);
+    HEARTBEAT_MISSED("vt_heartbeat_missed", Arg.U64, Arg.U64, Arg.U64),
+    CPU_CLOCK("vt_cpu_clock", Arg.U64, Arg.U64, Arg.U64, Arg.U64, Arg.U64);
 
     /** An argument's wire form: a u64, or a u32 length and that many bytes. */
     public enum Arg { U64, BYTES }

@@ -17,7 +17,7 @@ public final class SyncFile {
 
     /** What a .sync file holds. */
     public record Contents(String guestClock, String method, int intervalMs, List<SyncSample> samples,
-                           List<String> notes) {
+                           List<String> notes, List<CpuClocks.CpuClock> cpuClocks, boolean cpuClocksApplied) {
     }
 
     private SyncFile() {
@@ -43,6 +43,13 @@ public final class SyncFile {
                     .append(p.clockError()).append(' ').append(p.traceMinusMono()).append(' ').append(x.probes())
                     .append(' ').append(x.asked()).append('\n');
         }
+        if (!s.cpuClocks().isEmpty()) {
+            b.append("# cpu-clock cpu heartbeats offset_ns spread_ns applied\n");
+        }
+        for (CpuClocks.CpuClock c : s.cpuClocks()) {
+            b.append("cpu-clock ").append(c.cpu()).append(' ').append(c.beats()).append(' ').append(c.offsetNs())
+                    .append(' ').append(c.spreadNs()).append(' ').append(s.cpuClocksApplied() ? 1 : 0).append('\n');
+        }
         for (String n : s.notes()) {
             b.append("note ").append(n.replace('\n', ' ')).append('\n');
         }
@@ -62,6 +69,8 @@ public final class SyncFile {
         int interval = 0;
         List<SyncSample> samples = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        List<CpuClocks.CpuClock> clocks = new ArrayList<>();
+        boolean applied = false;
         for (int i = 1; i < lines.size(); i++) {
             String line = lines.get(i);
             int sp = line.indexOf(' ');
@@ -73,6 +82,12 @@ public final class SyncFile {
                     case "method" -> method = rest;
                     case "interval-ms" -> interval = Integer.parseInt(rest);
                     case "note" -> notes.add(rest);
+                    case "cpu-clock" -> {
+                        String[] f = rest.split(" ");
+                        clocks.add(new CpuClocks.CpuClock(Integer.parseInt(f[0]), Integer.parseInt(f[1]),
+                                Long.parseLong(f[2]), Long.parseLong(f[3])));
+                        applied = f[4].equals("1");
+                    }
                     case "probe" -> {
                         String[] f = rest.split(" ");
                         long[] v = new long[10];
@@ -90,6 +105,6 @@ public final class SyncFile {
                 throw new IOException(file + ":" + (i + 1) + ": cannot read '" + line + "'");
             }
         }
-        return new Contents(clock, method, interval, samples, notes);
+        return new Contents(clock, method, interval, samples, notes, clocks, applied);
     }
 }

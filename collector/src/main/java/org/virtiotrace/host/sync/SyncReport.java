@@ -10,7 +10,7 @@ public final class SyncReport {
 
     /** A few lines: samples, bounds, drift, the wall clocks, gaps. */
     public static List<String> summary(String clock, String method, List<SyncSample> samples, int gaps,
-                                       List<String> notes) {
+                                       List<String> notes, List<CpuClocks.CpuClock> cpuClocks, boolean applied) {
         List<String> out = new ArrayList<>();
         if (samples.isEmpty()) {
             out.add("clock sync: no sample; the guest file keeps the guest's own " + clock + " times");
@@ -31,6 +31,10 @@ public final class SyncReport {
                         + "CLOCK_MONOTONIC %+d ns; the guest's wall clock is %s %s the host's", clock, first.offset(),
                 first.best().hostRealtimeMinusMono(), us(Math.abs(first.best().realtimeOffset())),
                 first.best().realtimeOffset() >= 0 ? "behind" : "ahead of"));
+        String perCpu = CpuClocks.describe(cpuClocks, clock, applied);
+        if (perCpu != null) {
+            out.add(perCpu);
+        }
         if (gaps > 0) {
             out.add("  " + gaps + " gap" + (gaps == 1 ? "" : "s") + " without samples (see below)");
         }

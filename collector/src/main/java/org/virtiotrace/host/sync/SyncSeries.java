@@ -21,6 +21,8 @@ public final class SyncSeries {
     private long gapSince = -1;
     private String gapReason;
     private int gaps;
+    private List<CpuClocks.CpuClock> cpuClocks = List.of();
+    private boolean cpuClocksApplied;
 
     /** Adds a sample; returns a note to show now (a step or the end of a gap), or null. */
     public String add(SyncSample s, String guestClock) {
@@ -83,6 +85,23 @@ public final class SyncSeries {
         return method;
     }
 
+    /**
+     * Each CPU's clock against the probed one (see {@link CpuClocks}); with {@code applied}, each
+     * CPU's TIME_SHIFT follows its own clock.
+     */
+    public void cpuClocks(List<CpuClocks.CpuClock> clocks, boolean applied) {
+        this.cpuClocks = List.copyOf(clocks);
+        this.cpuClocksApplied = applied;
+    }
+
+    public List<CpuClocks.CpuClock> cpuClocks() {
+        return cpuClocks;
+    }
+
+    public boolean cpuClocksApplied() {
+        return cpuClocksApplied;
+    }
+
     public int gaps() {
         return gaps;
     }
@@ -110,12 +129,15 @@ public final class SyncSeries {
         if (samples.isEmpty()) {
             return new TimeOptions(guestTraceId, null, List.of(), null);
         }
-        // the same samples for every CPU: one control thread took them, and the guest's trace
-        // clocks are one clock across CPUs; trace-cmd interpolates between them
-        List<TimeOptions.Sample> s = samples.stream().map(x -> new TimeOptions.Sample(x.guestTime(), x.offset()))
-                .toList();
-        return new TimeOptions(guestTraceId, new TimeOptions.TimeShift(hostTraceId, true,
-                Collections.nCopies(cpuCount, s)), List.of(), null);
+        // one control thread took the samples: for a clock that is one clock on every CPU they
+        // are every CPU's; a per-CPU clock's CPUs each get them moved onto their own clock
+        // (CpuClocks). trace-cmd interpolates between them
+        List<List<TimeOptions.Sample>> perCpu = new java.util.ArrayList<>(cpuCount);
+        for (int cpu = 0; cpu < cpuCount; cpu++) {
+            long d = cpuClocksApplied ? CpuClocks.offsetOf(cpuClocks, cpu) : 0;
+            perCpu.add(samples.stream().map(x -> new TimeOptions.Sample(x.guestTime() + d, x.offset() - d)).toList());
+        }
+        return new TimeOptions(guestTraceId, new TimeOptions.TimeShift(hostTraceId, true, perCpu), List.of(), null);
     }
 
     static String ms(long ns) {

@@ -22,6 +22,7 @@ import org.virtiotrace.host.replay.RecordedSession;
 import org.virtiotrace.host.session.LogReader;
 import org.virtiotrace.host.session.LogRecord;
 import org.virtiotrace.host.session.SessionEvent;
+import org.virtiotrace.host.sync.CpuClocks;
 import org.virtiotrace.host.sync.SyncFile;
 import org.virtiotrace.host.sync.SyncSample;
 import org.virtiotrace.host.testing.TraceCmd;
@@ -167,11 +168,19 @@ class TimelineInGuestTest {
             assertTrue(r.stderr().matches("(?s).*the wall clocks moved -[345][0-9]{3}\\.[0-9]{3} ms.*"),
                     "the 5 s step is reported" + said);
             assertEquals(1, r.stderr().split("the wall clocks moved", -1).length - 1, "one step, said once" + said);
+            // each vCPU's clock from its heartbeats: global is one clock, so they agree within the bound
+            SyncFile.Contents sync = SyncFile.read(SyncFile.beside(guest));
+            assertEquals(GuestRun.CPUS, sync.cpuClocks().size(), "every vCPU measured" + said);
+            assertTrue(!sync.cpuClocksApplied(), "global: a check only" + said);
+            for (CpuClocks.CpuClock c : sync.cpuClocks()) {
+                assertTrue(Math.abs(c.offsetNs()) <= bound, c + " within the bound " + bound + said);
+            }
             long[] sorted = margins.stream().mapToLong(Long::longValue).sorted().toArray();
             System.out.printf("timeline in a TCG guest: %d samples, bound median %d us max %d us; %d pages and %d "
-                            + "of %d probes read by the guest inside their round trip, smallest page margin %d us%n",
+                            + "of %d probes read by the guest inside their round trip, smallest page margin %d us; "
+                            + "vCPU clocks from heartbeats %s%n",
                     samples.size(), samples.stream().mapToLong(SyncSample::bound).sorted().toArray()[samples.size() / 2]
-                            / 1000, bound / 1000, margins.size(), woken, probes, sorted[0] / 1000);
+                            / 1000, bound / 1000, margins.size(), woken, probes, sorted[0] / 1000, sync.cpuClocks());
         }
     }
 

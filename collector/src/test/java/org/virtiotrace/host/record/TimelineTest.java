@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.tracefs.TracefsLocator;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.sync.CpuClocks;
 import org.virtiotrace.host.sync.SyncFile;
 import org.virtiotrace.host.testing.HostRig;
 import org.virtiotrace.host.testing.Proc;
@@ -221,6 +222,24 @@ class TimelineTest {
             long n = beats.out().stream().filter(l -> l.contains(tag) && l.contains("raw_data:")).count();
             assertTrue(n >= 3 && n <= 5, "cpu" + cpu + ": " + n + " heartbeats in 3 s");
         }
+    }
+
+    @Test
+    void each_cpus_clock_is_measured_from_its_heartbeats_and_time_shift_follows_it() throws Exception {
+        rig.startAgent();
+        Path guest = rig.work.resolve("guest.dat");
+        Proc rec = rig.record("-o", guest.toString(), "--duration", "3");
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        SyncFile.Contents sync = SyncFile.read(SyncFile.beside(guest));
+        assertEquals(rig.cpus, sync.cpuClocks().size(), "every CPU measured: " + sync.cpuClocks());
+        assertTrue(sync.cpuClocksApplied(), "local is kept per CPU: TIME_SHIFT follows each");
+        for (CpuClocks.CpuClock c : sync.cpuClocks()) {
+            // one kernel on one TSC: the CPUs' local clocks agree, and what is left is the time
+            // between a heartbeat's stamp and its write (a misread field or sign is milliseconds off)
+            assertTrue(c.beats() >= 1 && Math.abs(c.offsetNs()) < 1_000_000, c.toString());
+        }
+        assertTrue(rec.stderr().contains("each CPU's clock from its heartbeats"), rec.stderr());
+        System.out.println("CPU clocks from heartbeats on this machine: " + sync.cpuClocks());
     }
 
     @Test
