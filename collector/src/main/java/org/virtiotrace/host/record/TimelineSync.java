@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
 import org.virtiotrace.host.sync.ClockProber;
@@ -144,9 +146,8 @@ final class TimelineSync {
         if (series.isEmpty()) {
             return;
         }
-        int n = collectors.stream().mapToInt(c -> c.cpu + 1).max().orElse(0);
-        List<List<CpuClocks.Beat>> perCpu = new java.util.ArrayList<>(java.util.Collections.nCopies(n, List.of()));
-        collectors.forEach(c -> perCpu.set(c.cpu, c.heartbeatTimes()));
+        Map<Integer, List<CpuClocks.Beat>> perCpu = new TreeMap<>();
+        collectors.forEach(c -> perCpu.put(c.cpu, c.heartbeatTimes()));
         boolean applied = CpuClocks.perCpu(series.clock());
         series.cpuClocks(CpuClocks.measure(series.samples(), perCpu), applied);
         for (CpuClocks.CpuClock c : series.cpuClocks()) {

@@ -3,6 +3,7 @@ package org.virtiotrace.host.sync;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -41,16 +42,16 @@ public final class CpuClocks {
         return PER_CPU.contains(traceClock);
     }
 
-    /** The CPUs (index = CPU) that have heartbeats, measured against {@code samples}; none without samples. */
-    public static List<CpuClock> measure(List<SyncSample> samples, List<List<Beat>> perCpu) {
+    /** The CPUs that have heartbeats, in the map's order, measured against {@code samples}; none without samples. */
+    public static List<CpuClock> measure(List<SyncSample> samples, Map<Integer, List<Beat>> perCpu) {
         List<CpuClock> out = new ArrayList<>();
         if (samples.isEmpty()) {
             return out;
         }
         long[] sampleMono = samples.stream().mapToLong(s -> s.guestTime() - s.best().traceMinusMono()).toArray();
-        for (int cpu = 0; cpu < perCpu.size(); cpu++) {
-            List<Beat> beats = perCpu.get(cpu);
-            if (beats == null || beats.isEmpty()) {
+        for (Map.Entry<Integer, List<Beat>> e : perCpu.entrySet()) {
+            List<Beat> beats = e.getValue();
+            if (beats.isEmpty()) {
                 continue;
             }
             long[] d = new long[beats.size()];
@@ -63,7 +64,7 @@ public final class CpuClocks {
                 d[i] = b.traceNs() - b.monoNs() - near.best().traceMinusMono() - near.best().clockError();
             }
             Arrays.sort(d);
-            out.add(new CpuClock(cpu, d.length, d[d.length / 2], d[d.length - 1] - d[0]));
+            out.add(new CpuClock(e.getKey(), d.length, d[d.length / 2], d[d.length - 1] - d[0]));
         }
         return out;
     }

@@ -132,7 +132,7 @@ public final class SyncSeries {
         // one control thread took the samples: for a clock that is one clock on every CPU they
         // are every CPU's; a per-CPU clock's CPUs each get them moved onto their own clock
         // (CpuClocks). trace-cmd interpolates between them
-        List<List<TimeOptions.Sample>> perCpu = new java.util.ArrayList<>(cpuCount);
+        List<List<TimeOptions.Sample>> perCpu = new ArrayList<>(cpuCount);
         for (int cpu = 0; cpu < cpuCount; cpu++) {
             long d = cpuClocksApplied ? CpuClocks.offsetOf(cpuClocks, cpu) : 0;
             perCpu.add(samples.stream().map(x -> new TimeOptions.Sample(x.guestTime() + d, x.offset() - d)).toList());

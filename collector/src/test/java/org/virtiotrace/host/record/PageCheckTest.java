@@ -15,10 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.tracefs.TraceInstance;
 import org.virtiotrace.agent.tracefs.TracefsLocator;
 import org.virtiotrace.host.testing.InstancePages;
+import org.virtiotrace.host.testing.OnCpu;
 
 /**
  * Where whole pages start again after bytes were lost, on real pages: markers (pages of
@@ -36,18 +36,11 @@ class PageCheckTest {
             inst.bufferSizeKb(512);
             inst.enableEvents("sched/sched_switch");
             inst.enableEvents("timer/hrtimer_start");
-            Thread writer = new Thread(() -> {
-                try {
-                    Native.get().pinToCpu(0); // all on cpu0: one long stream
-                    for (int i = 0; i < 6000; i++) {
-                        inst.mark("vt-load " + i);
-                    }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+            OnCpu.run(0, () -> { // all on cpu0: one long stream
+                for (int i = 0; i < 6000; i++) {
+                    inst.mark("vt-load " + i);
                 }
             });
-            writer.start();
-            writer.join();
             Path cpu = InstancePages.drain(inst, CpuList.parse("0"), tmp).get(0);
             pages = Files.readAllBytes(cpu);
             // kept for whoever has to look at a failure

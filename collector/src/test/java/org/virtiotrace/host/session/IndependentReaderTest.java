@@ -133,6 +133,8 @@ class IndependentReaderTest {
                 .contains("exit_status=0x0"), lines.get(lines.size() - 1));
         long data = lines.stream().filter(l -> l.startsWith("vt_data ")).count();
         assertTrue(data > 0, "data records");
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("vt_cpu_clock ") && l.contains("heartbeats=")),
+                "a CPU's clock from its heartbeats, as QEMU's reader prints it");
     }
 
     private static String sha256(Path f) throws Exception {

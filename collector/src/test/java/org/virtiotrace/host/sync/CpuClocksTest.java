@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.host.sync.CpuClocks.Beat;
 import org.virtiotrace.host.sync.CpuClocks.CpuClock;
@@ -41,7 +43,8 @@ class CpuClocksTest {
 
     @Test
     void a_cpu_whose_clock_runs_ahead_of_the_probed_one_is_measured_by_that_much() {
-        List<CpuClock> c = CpuClocks.measure(SAMPLES, List.of(beats(TMM, 0, 3_000, 5), beats(TMM, 250_000, 3_000, 5)));
+        List<CpuClock> c = CpuClocks.measure(SAMPLES, new TreeMap<>(Map.of(0, beats(TMM, 0, 3_000, 5),
+                1, beats(TMM, 250_000, 3_000, 5))));
         assertEquals(List.of(new CpuClock(0, 5, 3_000, 0), new CpuClock(1, 5, 253_000, 0)), c);
     }
 
@@ -52,7 +55,7 @@ class CpuClocksTest {
                 TMM + 40_000, 7 * S));
         List<Beat> early = List.of(new Beat(101 * S + TMM, 101 * S));
         List<Beat> late = List.of(new Beat(109 * S + TMM + 40_000, 109 * S));
-        List<CpuClock> c = CpuClocks.measure(moving, List.of(early, late));
+        List<CpuClock> c = CpuClocks.measure(moving, new TreeMap<>(Map.of(0, early, 1, late)));
         assertEquals(0, c.get(0).offsetNs());
         assertEquals(0, c.get(1).offsetNs());
     }
@@ -61,7 +64,7 @@ class CpuClocksTest {
     void the_median_ignores_a_heartbeat_written_late_after_its_stamp() {
         List<Beat> b = new ArrayList<>(beats(TMM, 0, 2_000, 4));
         b.add(new Beat(106 * S + TMM + 9_000_000, 106 * S)); // preempted 9 ms between stamp and write
-        CpuClock c = CpuClocks.measure(SAMPLES, List.of(b)).get(0);
+        CpuClock c = CpuClocks.measure(SAMPLES, Map.of(0, b)).get(0);
         assertEquals(2_000, c.offsetNs());
         assertEquals(9_000_000 - 2_000, c.spreadNs(), "the spread shows it");
     }
@@ -74,14 +77,15 @@ class CpuClocksTest {
         Probe p = new Probe(100 * S + TMM + 7 * S - 1000, 100 * S + TMM - 100, 100 * S + TMM + 100,
                 100 * S + TMM + 7 * S + 1000, 0, 0, half, TMM - half + 30_000);
         List<Beat> b = List.of(new Beat(101 * S + TMM + 30_000, 101 * S));
-        assertEquals(0, CpuClocks.measure(List.of(new SyncSample(p, 10, 10, "marker")), List.of(b)).get(0).offsetNs());
+        assertEquals(0, CpuClocks.measure(List.of(new SyncSample(p, 10, 10, "marker")), Map.of(0, b)).get(0).offsetNs());
     }
 
     @Test
     void a_cpu_without_heartbeats_is_not_measured_and_nothing_is_measured_without_samples() {
-        assertEquals(List.of(1), CpuClocks.measure(SAMPLES, List.of(List.of(), beats(TMM, 0, 0, 2))).stream()
+        assertEquals(List.of(1), CpuClocks.measure(SAMPLES, new TreeMap<>(Map.of(0, List.of(),
+                1, beats(TMM, 0, 0, 2)))).stream()
                 .map(CpuClock::cpu).toList());
-        assertTrue(CpuClocks.measure(List.of(), List.of(beats(TMM, 0, 0, 2))).isEmpty());
+        assertTrue(CpuClocks.measure(List.of(), Map.of(0, beats(TMM, 0, 0, 2))).isEmpty());
     }
 
     private static SyncSeries series(String clock) {

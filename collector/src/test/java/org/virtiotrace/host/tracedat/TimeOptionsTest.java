@@ -19,10 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.meta.FileSet;
 import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.tracefs.TraceInstance;
 import org.virtiotrace.agent.tracefs.TracefsLocator;
 import org.virtiotrace.host.testing.InstancePages;
+import org.virtiotrace.host.testing.OnCpu;
 import org.virtiotrace.host.testing.TraceCmd;
 import org.virtiotrace.host.tracedat.TimeOptions.Sample;
 
@@ -48,32 +48,17 @@ class TimeOptionsTest {
         instance.enableEvents("sched/sched_switch");
         // every CPU gets events of its own: a CPU the scheduler left idle would prove nothing
         for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {
-            markOn(cpu, 100);
+            OnCpu.run(cpu, () -> {
+                for (int i = 0; i < 100; i++) {
+                    instance.mark("tick " + i);
+                    Thread.sleep(1);
+                }
+            });
         }
         pages = InstancePages.drain(instance, cpus, tmp).stream().map(p -> p == null ? null : CpuData.of(p)).toList();
         FileSet set = new GuestMetadata(instance.tracefs(), cpus, instance.tracefs().subBufferSize()).meta();
         Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElseThrow());
         header = TraceDatHeader.from(set, info, cpus.stream().max().getAsInt() + 1);
-    }
-
-    private void markOn(int cpu, int count) throws Exception {
-        Throwable[] failure = new Throwable[1];
-        Thread t = new Thread(() -> {
-            try {
-                Native.get().pinToCpu(cpu);
-                for (int i = 0; i < count; i++) {
-                    instance.mark("tick " + cpu + "." + i);
-                    Thread.sleep(1);
-                }
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        }, "marker-cpu" + cpu);
-        t.start();
-        t.join();
-        if (failure[0] != null) {
-            throw new AssertionError("marking on cpu" + cpu, failure[0]);
-        }
     }
 
     @AfterEach
