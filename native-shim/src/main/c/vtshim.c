@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 /* Bumped when a signature changes; the Java side refuses a mismatching library. */
-int vt_abi_version(void) { return 5; }
+int vt_abi_version(void) { return 6; }
 
 /* splice(2) between two descriptors without offsets. Returns bytes moved, 0, or -errno. */
 long vt_splice(int fd_in, int fd_out, long len, int flags)
@@ -117,21 +117,28 @@ int vt_pin_cpu(int cpu)
 }
 
 /*
- * Walks one ring-buffer page in the host's byte order (events/header_page: u64 timestamp,
- * u64 commit, data; events/header_event: u32 type_len:5 time_delta:27, then the event) and
- * returns the time of its last event, or LONG_MIN when the events do not end exactly at the
- * page's commit. The host collector checks every page it receives this way: in Java the walk
- * was a fifth of its CPU at the heaviest load measured; here it is a few nanoseconds an event.
- * BASE is a buffer's start and OFFSET the page's, so Java passes one cached pointer per buffer.
+ * Walks one ring-buffer page in the host's byte order, a 64-bit kernel's layout
+ * (events/header_page: u64 timestamp, u64 commit, data; events/header_event: u32 type_len:5
+ * time_delta:27, then the event), and returns the time of its last event, or LONG_MIN when the
+ * events do not end exactly at the page's commit. It is the Java PageWalker's walk, step for step
+ * (BeatWalkTest feeds both the same pages and requires the same answers): the host collector
+ * checks every page it receives this way, and in Java the walk was a fifth of its CPU at the
+ * heaviest load measured; here it is a few nanoseconds an event. BASE is a buffer's start and
+ * OFFSET the page's, so Java passes one cached pointer per buffer.
  *
- * On the way it looks for the agent's heartbeats (docs/heartbeat.md), which costs next to
- * nothing here and a word-by-word scan in Java: a data event of 40 bytes or more (type_len 10,
- * or 11 where the kernel counts raw_data's id twice, as 6.1 does) whose
- * trace_entry type is BEAT_KEY's high 32 bits and whose raw_data id is its low 32 bits. BEAT[0]
+ * On the way it looks for the agent's heartbeats (docs/heartbeat.md, HeartbeatRecord.java): a
+ * small data event (type_len 1..28) of 40 bytes or more of payload whose trace_entry type is
+ * BEAT_KEY's high 32 bits and whose raw_data id is its low 32 bits (BEAT_KEY -1: none). BEAT[0]
  * gets the largest heartbeat counter in the page, or -1 when there is none; BEAT[1] that
- * heartbeat's time in the page's trace clock and BEAT[2] the guest CLOCK_MONOTONIC it carries
- * (the collector's per-CPU clock check, docs/clock-sync.md).
+ * heartbeat's time in the page's trace clock and BEAT[2] the guest CLOCK_MONOTONIC it carries.
  */
+#define COMMIT_MASK ((1u << 27) - 1)
+#define HB_TYPE 0
+#define HB_ID 8
+#define HB_COUNTER 16
+#define HB_MONOTONIC 24
+#define HB_MIN_PAYLOAD 40
+
 long vt_page_walk(const unsigned char *base, int offset, int page_size, int64_t beat_key, int64_t *beat)
 {
     const unsigned char *page = base + offset;
@@ -140,56 +147,59 @@ long vt_page_walk(const unsigned char *base, int offset, int page_size, int64_t 
     beat[0] = -1;
     memcpy(&ts, page, 8);
     memcpy(&commit, page + 8, 8);
-    uint32_t data = (uint32_t)commit & ((1u << 27) - 1);
+    uint32_t data = (uint32_t)commit & COMMIT_MASK;
     if (page_size < 16 || data > (uint32_t)page_size - 16)
         return LONG_MIN;
     const unsigned char *p = page + 16, *end = p + data;
     uint64_t time = ts;
     while (p < end) {
-        uint32_t h, arr;
+        uint32_t h, word;
         if (end - p < 4)
             return LONG_MIN;
         memcpy(&h, p, 4);
         uint32_t type = h & 0x1f;
         uint64_t delta = h >> 5;
         long len;
+        const unsigned char *payload = p + 4;
         if (type >= 1 && type <= 28) {
             len = 4 + (long)type * 4;
             time += delta;
-            if (type >= 10 && len <= end - p) {
-                uint16_t etype;
-                uint32_t id;
-                memcpy(&etype, p + 4, 2);
-                memcpy(&id, p + 12, 4);
-                if (etype == beat_type && id == beat_id) {
-                    int64_t counter;
-                    memcpy(&counter, p + 20, 8);
-                    if (counter > beat[0]) {
-                        beat[0] = counter;
-                        beat[1] = (int64_t)time;
-                        memcpy(&beat[2], p + 28, 8);
-                    }
-                }
-            }
         } else if (type == 29 && delta == 0) {
             return (long)time; /* null padding: the rest of the page is unused */
         } else {
             if (end - p < 8)
                 return LONG_MIN;
-            memcpy(&arr, p + 4, 4);
+            memcpy(&word, p + 4, 4);
             if (type == 0) {
-                len = 4 + (long)(int32_t)arr;
+                len = 4 + (long)(int32_t)word;
+                payload = p + 8;
                 time += delta;
             } else if (type == 29) {
-                len = 4 + (long)(int32_t)arr;
+                len = 4 + (long)(int32_t)word;
             } else { /* 30: time extend, 31: absolute time stamp */
-                uint64_t high = (uint64_t)arr << 27;
+                uint64_t high = (uint64_t)word << 27;
                 time = type == 30 ? time + delta + high : (high | delta);
                 len = 8;
             }
         }
         if (len < 4 || len > end - p)
             return LONG_MIN;
+        long payload_len = (long)(p + len - payload);
+        if (type >= 1 && type <= 28 && beat_key != -1 && payload_len >= HB_MIN_PAYLOAD) {
+            uint16_t etype;
+            uint32_t id;
+            memcpy(&etype, payload + HB_TYPE, 2);
+            memcpy(&id, payload + HB_ID, 4);
+            if (etype == beat_type && id == beat_id) {
+                int64_t counter;
+                memcpy(&counter, payload + HB_COUNTER, 8);
+                if (counter > beat[0]) {
+                    beat[0] = counter;
+                    beat[1] = (int64_t)time;
+                    memcpy(&beat[2], payload + HB_MONOTONIC, 8);
+                }
+            }
+        }
         p += len;
     }
     return (long)time;

@@ -8,32 +8,29 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.virtiotrace.agent.control.ControlChannel;
-import org.virtiotrace.agent.control.Order;
-import org.virtiotrace.agent.control.OrderHandler;
-import org.virtiotrace.agent.control.Request;
-import org.virtiotrace.agent.control.RequestWorker;
-import org.virtiotrace.agent.meta.GuestMetadata;
+import org.virtiotrace.agent.control.Orders;
 import org.virtiotrace.agent.meta.MetaAnswers;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.log.RateLimiter;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
 import org.virtiotrace.agent.monitor.MonitorException;
 import org.virtiotrace.agent.monitor.MonitorServer;
 import org.virtiotrace.agent.monitor.Requests;
 import org.virtiotrace.agent.notify.ServiceNotifier;
-import org.virtiotrace.agent.pump.CpuPump;
-import org.virtiotrace.agent.pump.PumpControl;
-import org.virtiotrace.agent.pump.Route;
-import org.virtiotrace.agent.tracefs.Tracefs;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.log.RateLimiter;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.pump.CpuPump;
+import org.virtiotrace.core.pump.PumpControl;
+import org.virtiotrace.core.pump.Route;
+import org.virtiotrace.core.tracefs.Tracefs;
+import org.virtiotrace.core.wire.Order;
 
 /**
- * Wires the pieces: opens everything up front (so every failure is a clear line at
- * start, not a surprise later), runs one pump thread per CPU and the control thread,
- * and turns orders and the shutdown request into {@link PumpControl} calls.
+ * Runs what {@link AgentOpener} opened: one pump thread per CPU, the control thread, the local
+ * socket; turns the host's orders and the shutdown request into {@link PumpControl} calls.
+ * Requests never pass through here: the control thread routes them to their answers.
  */
-public final class Agent implements OrderHandler, Requests {
+public final class Agent implements Orders, Requests {
     /** Grace period on SIGTERM for delivering what was taken plus the partial pages. */
     static final long SHUTDOWN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long JOIN_SLACK_MS = 250;
@@ -42,7 +39,6 @@ public final class Agent implements OrderHandler, Requests {
     private final int subBufferSize;
     private final List<CpuPump> pumps;
     private final ControlChannel control;
-    private final RequestWorker requests;
     private final Timekeeping time;
     private final Rings rings;
     private final MonitorServer monitor;
@@ -56,13 +52,15 @@ public final class Agent implements OrderHandler, Requests {
     private volatile boolean stopping;
     private volatile boolean running; // written by the control thread only; read by status
 
-    Agent(Native nat, Tracefs tracefs, int subBufferSize, List<CpuPump> pumps, AgentOpener.ControlPort ctl,
-          AgentConfig cfg, CpuList cpus, ServiceNotifier notifier) throws StartupException, NativeException {
+    private Agent(AgentOpener.Opened parts, AgentConfig cfg, Native nat, ServiceNotifier notifier)
+            throws StartupException, NativeException {
         this.notifier = notifier;
-        this.tracefs = tracefs;
-        this.subBufferSize = subBufferSize;
-        this.pumps = pumps;
+        this.tracefs = parts.tracefs();
+        this.subBufferSize = parts.subBufferSize();
+        this.pumps = parts.pumps();
         this.dumpDir = cfg.dumpDir();
+        this.time = new Timekeeping(nat, tracefs, cfg.heartbeat(), pumps);
+        this.rings = new Rings(pumps, subBufferSize);
         // the socket and the channel only call back once start() has run their threads
         try {
             this.monitor = cfg.socket() == null ? null : MonitorServer.bind(cfg.socket(), this);
@@ -70,26 +68,33 @@ public final class Agent implements OrderHandler, Requests {
             throw new StartupException(ExitCodes.SOCKET, e.getMessage());
         }
         try {
-            this.control = new ControlChannel(nat, ctl.fd(), ctl.access(), ctl.replyPath(), this);
+            this.control = new ControlChannel(nat, parts.control(), this, time,
+                    new MetaAnswers(new TraceMetadata(tracefs, parts.cpus(), subBufferSize)));
         } catch (NativeException e) {
             if (monitor != null) {
                 monitor.close();
             }
             throw e;
         }
-        this.requests = new RequestWorker(new MetaAnswers(new GuestMetadata(tracefs, cpus, subBufferSize)), control);
-        this.time = new Timekeeping(nat, tracefs, cfg.heartbeat(), pumps);
-        this.rings = new Rings(pumps, subBufferSize);
     }
 
     /** Opens tracefs, every CPU's trace pipe and port, and the control port; or explains why not. */
     public static Agent open(AgentConfig cfg, Native nat) throws StartupException {
-        return AgentOpener.open(cfg, nat, ServiceNotifier.none());
+        return open(cfg, nat, ServiceNotifier.none());
     }
 
     /** The same, telling systemd (through {@code notifier}) when it is ready and what it does. */
     public static Agent open(AgentConfig cfg, Native nat, ServiceNotifier notifier) throws StartupException {
-        return AgentOpener.open(cfg, nat, notifier);
+        AgentOpener.Opened parts = AgentOpener.open(cfg, nat);
+        try {
+            return new Agent(parts, cfg, nat, notifier);
+        } catch (NativeException e) {
+            AgentOpener.close(parts);
+            throw new StartupException(ExitCodes.SOFTWARE, e.getMessage());
+        } catch (StartupException e) {
+            AgentOpener.close(parts);
+            throw e;
+        }
     }
 
     /** Starts the pump threads (paused) and the control thread. */
@@ -180,15 +185,6 @@ public final class Agent implements OrderHandler, Requests {
     }
 
     @Override
-    public void request(Request request) {
-        if (time.answers(request) && control.canReply()) {
-            control.replyNow(time.answer(request).encode(), request);
-        } else {
-            requests.submit(request);
-        }
-    }
-
-    @Override
     public void unknown(String token) {
         switch (unknownOrders.admit()) {
             case 1 -> Log.warn("%s: ignoring \"%s\": not an order (expected 1 or 0)", control.path(), token);
@@ -222,7 +218,6 @@ public final class Agent implements OrderHandler, Requests {
             monitor.close();
         }
         control.stop();
-        requests.close();
         pumps.forEach(p -> p.control().shutdown(deadline));
         long joinUntil = deadline + TimeUnit.MILLISECONDS.toNanos(JOIN_SLACK_MS);
         for (Thread t : threads) {

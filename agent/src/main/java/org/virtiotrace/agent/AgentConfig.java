@@ -2,7 +2,7 @@ package org.virtiotrace.agent;
 
 import java.nio.file.Path;
 import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
-import org.virtiotrace.agent.cpu.CpuList;
+import org.virtiotrace.core.cpu.CpuList;
 
 /**
  * Everything the agent needs to start, as the command line gave it.

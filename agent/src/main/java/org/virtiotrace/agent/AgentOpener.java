@@ -6,48 +6,47 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import jnr.constants.platform.Errno;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.nativeio.Pipe;
-import org.virtiotrace.agent.notify.ServiceNotifier;
+import org.virtiotrace.agent.control.ControlPort;
 import org.virtiotrace.agent.port.PortOpener;
 import org.virtiotrace.agent.port.PortResolver;
-import org.virtiotrace.agent.pump.CpuPump;
-import org.virtiotrace.agent.pump.PortLookup;
-import org.virtiotrace.agent.pump.PumpControl;
-import org.virtiotrace.agent.ring.PageRing;
-import org.virtiotrace.agent.ring.RingSize;
-import org.virtiotrace.agent.sink.PortSink;
-import org.virtiotrace.agent.sink.Sink;
-import org.virtiotrace.agent.sink.StdoutSink;
-import org.virtiotrace.agent.tracefs.Tracefs;
-import org.virtiotrace.agent.tracefs.TracefsException;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.Pipe;
+import org.virtiotrace.core.pump.CpuPump;
+import org.virtiotrace.core.pump.PortLookup;
+import org.virtiotrace.core.pump.PumpControl;
+import org.virtiotrace.core.ring.PageRing;
+import org.virtiotrace.core.ring.RingSize;
+import org.virtiotrace.core.sink.PortSink;
+import org.virtiotrace.core.sink.Sink;
+import org.virtiotrace.core.sink.StdoutSink;
+import org.virtiotrace.core.tracefs.Tracefs;
+import org.virtiotrace.core.tracefs.TracefsException;
+import org.virtiotrace.core.tracefs.TracefsLocator;
 
 /**
  * Opens everything the agent needs up front, so every failure is a clear line at start,
  * not a surprise later: tracefs, each CPU's trace pipe (locked), port, ring and pipe, and
- * the control port.
+ * the control port. What it opened it hands over whole; what it opened before a failure it
+ * closes.
  */
 final class AgentOpener {
-    /** The control port's descriptor, how it was opened, and where replies go if not on it. */
-    record ControlPort(Fd fd, Native.Access access, String replyPath) {
+    /** Everything the agent runs on, opened. */
+    record Opened(Tracefs tracefs, CpuList cpus, int subBufferSize, List<CpuPump> pumps, ControlPort control) {
     }
 
     private AgentOpener() {
     }
 
-    /** The same, telling systemd (through {@code notifier}) when it is ready and what it does. */
-    static Agent open(AgentConfig cfg, Native nat, ServiceNotifier notifier) throws StartupException {
+    static Opened open(AgentConfig cfg, Native nat) throws StartupException {
         Tracefs tracefs;
         CpuList cpus;
         int subBuffer;
         try {
-            tracefs = TracefsLocator.locate(cfg.tracefs(), cfg.instance(), nat);
+            tracefs = TracefsLocator.locate(cfg.tracefs(), cfg.instance());
             cpus = cfg.cpus() != null ? cfg.cpus() : CpuList.online();
             subBuffer = tracefs.subBufferSize();
         } catch (TracefsException e) {
@@ -104,8 +103,8 @@ final class AgentOpener {
                         tracefs.bufferSizePerCpu(cpu), cfg.pageLatencyMs(), cfg.stallTimeoutMs()));
             }
             ControlPort ctl = openControl(nat, ports, cfg.ctlPort());
-            opened.add(ctl.fd());
-            return new Agent(nat, tracefs, subBuffer, pumps, ctl, cfg, cpus, notifier);
+            opened.add(ctl);
+            return new Opened(tracefs, cpus, subBuffer, pumps, ctl);
         } catch (StartupException e) {
             closeAll(opened);
             throw e;
@@ -113,6 +112,12 @@ final class AgentOpener {
             closeAll(opened);
             throw new StartupException(ExitCodes.SOFTWARE, e.getMessage());
         }
+    }
+
+    /** Closes what {@link #open} opened, for an agent that will not start. */
+    static void close(Opened parts) {
+        parts.pumps().forEach(CpuPump::discard);
+        parts.control().close();
     }
 
     private static PageRing allocateRing(Native nat, long size, int subBuffer) throws StartupException {
@@ -145,15 +150,15 @@ final class AgentOpener {
                 nat.lockExclusive(fd);
             } catch (NativeException e) {
                 fd.close();
-                throw new NativeException(p.toString(), "flock", Errno.EBUSY);
+                throw NativeException.busy(p.toString(), "flock");
             }
             return fd;
         } catch (NativeException e) {
-            if (e.is(Errno.EBUSY)) {
+            if (e.isBusy()) {
                 throw new StartupException(ExitCodes.BUSY, e.getMessage() + ": another reader (trace-cmd, a second "
                         + "trace-agent?) holds cpu" + cpu + "'s trace pipe; stop it, or trace a separate --instance");
             }
-            if (e.is(Errno.ENOENT)) {
+            if (e.isMissing()) {
                 throw new StartupException(ExitCodes.TRACEFS, e.getMessage() + ": cpu" + cpu
                         + " has no trace pipe; is it online? choose CPUs with --cpus");
             }

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.virtiotrace.agent.monitor.MonitorException;
-import org.virtiotrace.agent.pump.CpuPump;
-import org.virtiotrace.agent.ring.PageRing;
-import org.virtiotrace.agent.ring.RingDump;
+import org.virtiotrace.core.pump.CpuPump;
+import org.virtiotrace.core.ring.PageRing;
+import org.virtiotrace.core.ring.RingDump;
 
 /** The pumps' memory rings as the monitor socket and SIGUSR1 see them: read one, dump them all. */
 final class Rings {

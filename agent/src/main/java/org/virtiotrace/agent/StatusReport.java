@@ -2,11 +2,11 @@ package org.virtiotrace.agent;
 
 import java.io.IOException;
 import java.util.List;
-import org.virtiotrace.agent.pump.CpuPump;
-import org.virtiotrace.agent.pump.Route;
-import org.virtiotrace.agent.ring.RingStats;
-import org.virtiotrace.agent.tracefs.CpuStats;
-import org.virtiotrace.agent.tracefs.Tracefs;
+import org.virtiotrace.core.pump.CpuPump;
+import org.virtiotrace.core.pump.Route;
+import org.virtiotrace.core.ring.RingStats;
+import org.virtiotrace.core.tracefs.CpuStats;
+import org.virtiotrace.core.tracefs.Tracefs;
 
 /**
  * The text of `trace-agent status`: per CPU, where pages go, what was moved, how full

@@ -3,16 +3,17 @@ package org.virtiotrace.agent;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.virtiotrace.agent.clock.ClockAnswer;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.Request;
+import org.virtiotrace.agent.control.Questions;
 import org.virtiotrace.agent.heartbeat.HeartbeatAnswers;
 import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
-import org.virtiotrace.agent.heartbeat.HeartbeatCounter;
 import org.virtiotrace.agent.heartbeat.HeartbeatLog;
-import org.virtiotrace.agent.heartbeat.HeartbeatMarker;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.pump.CpuPump;
-import org.virtiotrace.agent.tracefs.Tracefs;
+import org.virtiotrace.core.heartbeat.HeartbeatCounter;
+import org.virtiotrace.core.heartbeat.HeartbeatMarker;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.pump.CpuPump;
+import org.virtiotrace.core.tracefs.Tracefs;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
 
 /**
  * The agent's sense of time: the heartbeat counter, its records in every CPU's stream and in
@@ -20,7 +21,7 @@ import org.virtiotrace.agent.tracefs.Tracefs;
  * {@code ?set-heartbeat}). Those are answered on the control thread as they are parsed: they
  * cost microseconds, and a clock probe must be stamped before anything else delays it.
  */
-final class Timekeeping implements AutoCloseable {
+final class Timekeeping implements Questions, AutoCloseable {
     private final HeartbeatCounter counter = new HeartbeatCounter();
     private final ClockAnswer clock;
     private final HeartbeatAnswers heartbeatAnswers = new HeartbeatAnswers(counter);
@@ -45,8 +46,9 @@ final class Timekeeping implements AutoCloseable {
         }
     }
 
-    /** True for the requests answered here rather than by the request worker. */
-    boolean answers(Request r) {
+    /** True for the requests about time: answered on the control thread, not the request worker. */
+    @Override
+    public boolean answers(Request r) {
         return switch (r.name()) {
             case "clock", "heartbeat", "set-heartbeat" -> true;
             default -> false;
@@ -54,7 +56,8 @@ final class Timekeeping implements AutoCloseable {
     }
 
     /** On the control thread. */
-    ReplyFrame answer(Request r) {
+    @Override
+    public ReplyFrame answer(Request r) {
         return r.name().equals("clock") ? clock.answer(r) : heartbeatAnswers.answer(r);
     }
 

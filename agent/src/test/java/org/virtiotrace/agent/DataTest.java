@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.testing.AgentProcess;
 import org.virtiotrace.agent.testing.Rig;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.page.PageStream;
 
 /** What arrives on the ports is exactly what the kernel handed out, in pages a host tool reads. */
 class DataTest {

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
 import org.virtiotrace.agent.testing.AgentProcess;
 import org.virtiotrace.agent.testing.Rig;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
 
 /** Bad set-ups get one clear line naming the path and errno, and a documented exit status. */
 class ErrorsTest {

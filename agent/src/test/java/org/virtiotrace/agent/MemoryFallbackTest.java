@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.testing.AgentProcess;
 import org.virtiotrace.agent.testing.Markers;
 import org.virtiotrace.agent.testing.Rig;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.page.PageStream;
 
 /**
  * A port that is missing or not read does not cost the trace: pages wait in the CPU's

@@ -13,12 +13,12 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.virtiotrace.agent.cpu.CpuList;
 import org.virtiotrace.agent.testing.AgentProcess;
 import org.virtiotrace.agent.testing.ClientRun;
 import org.virtiotrace.agent.testing.Markers;
 import org.virtiotrace.agent.testing.Rig;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.page.PageStream;
 
 /** status, ringbuf-read and ringbuf-dump reach the running agent over its local socket. */
 class RingbufCommandsTest {

@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.testing.AgentProcess;
 import org.virtiotrace.agent.testing.RigPerTest;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.page.PageStream;
 
 /** -o: the trace on stdout, whole pages only, logs on stderr only. */
 class StdoutModeTest extends RigPerTest {

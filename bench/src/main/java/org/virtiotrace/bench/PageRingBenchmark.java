@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.virtiotrace.agent.ring.PageRing;
+import org.virtiotrace.core.ring.PageRing;
 
 /**
  * Pages per second through one CPU's ring, on one core: what the agent can keep in

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.page.PageStream;
 
 /**
  * The package in a real QEMU guest that boots systemd as PID 1 with udev, with real

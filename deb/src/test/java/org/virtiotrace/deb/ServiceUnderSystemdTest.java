@@ -4,15 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.page.PageStream;
+import org.virtiotrace.core.page.PageWalker;
 
 /**
  * The installed package under a real systemd (PID 1): trace-agent.service as shipped,
@@ -76,11 +80,11 @@ class ServiceUnderSystemdTest {
 
     /** The agent's heartbeat records (docs/heartbeat.md) among the events of a stream. */
     private static long heartbeats(byte[] data) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.nativeOrder());
         long[] n = {0};
         for (int off = 0; off + PAGE <= data.length; off += PAGE) {
-            org.virtiotrace.agent.tracefs.PageEvents.forEach(b, off, PAGE, (time, at, length) -> {
-                if (length >= 12 && b.getInt(at + 8) == org.virtiotrace.agent.heartbeat.HeartbeatMarker.DEFAULT_ID) {
+            PageWalker.walk(b, off, PageFormat.local(PAGE), (time, typeLen, at, length) -> {
+                if (length >= 12 && b.getInt(at + 8) == HeartbeatRecord.DEFAULT_ID) {
                     n[0]++;
                 }
             });

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.virtiotrace.agent.host.FifoPorts;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.testkit.FifoPorts;
 
 /**
  * A QEMU guest booting systemd (PID 1, udev) from a Debian 12 root with this build's

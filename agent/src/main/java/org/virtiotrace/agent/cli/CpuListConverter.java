@@ -1,6 +1,6 @@
 package org.virtiotrace.agent.cli;
 
-import org.virtiotrace.agent.cpu.CpuList;
+import org.virtiotrace.core.cpu.CpuList;
 import picocli.CommandLine;
 
 /** --cpus 0-3,8 */

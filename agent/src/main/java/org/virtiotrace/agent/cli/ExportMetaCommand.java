@@ -5,13 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.virtiotrace.agent.ExitCodes;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.tracefs.Tracefs;
-import org.virtiotrace.agent.tracefs.TracefsException;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.tracefs.Tracefs;
+import org.virtiotrace.core.tracefs.TracefsException;
+import org.virtiotrace.core.tracefs.TracefsLocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -48,7 +47,7 @@ public final class ExportMetaCommand implements Callable<Integer> {
         CpuList list;
         int subBuffer;
         try {
-            t = TracefsLocator.locate(tracefs, instance, Native.get());
+            t = TracefsLocator.locate(tracefs, instance);
             list = cpus != null ? cpus : CpuList.online();
             subBuffer = t.subBufferSize();
         } catch (TracefsException e) {
@@ -59,7 +58,7 @@ public final class ExportMetaCommand implements Callable<Integer> {
             return ExitCodes.TRACEFS;
         }
         try {
-            FileSet set = new GuestMetadata(t, list, subBuffer).meta();
+            FileSet set = new TraceMetadata(t, list, subBuffer).meta();
             Files.createDirectories(dir);
             set.writeTo(dir);
             System.err.printf("trace-agent: wrote %d files (%d KiB) to %s%n", set.files().size(),

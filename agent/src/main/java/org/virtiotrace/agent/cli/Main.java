@@ -1,6 +1,6 @@
 package org.virtiotrace.agent.cli;
 
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.nativeio.Native;
 import picocli.CommandLine;
 
 /** Entry point: parse, run, exit with the documented status. */

@@ -1,6 +1,6 @@
 package org.virtiotrace.agent.cli;
 
-import org.virtiotrace.agent.ring.RingSize;
+import org.virtiotrace.core.ring.RingSize;
 import picocli.CommandLine;
 
 /** --ring-size: bytes or K/M/G, a power of two from 64K to 1G (the sub-buffer check comes at start). */

@@ -4,14 +4,16 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.virtiotrace.agent.Agent;
 import org.virtiotrace.agent.AgentConfig;
-import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
 import org.virtiotrace.agent.ExitCodes;
 import org.virtiotrace.agent.StartupException;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
 import org.virtiotrace.agent.notify.ServiceNotifier;
-import picocli.CommandLine;
+import org.virtiotrace.core.cli.IntegerLiteral;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.ports.PortNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,7 +27,7 @@ import sun.misc.Signal;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        subcommands = {DemoCommand.class, StatusCommand.class, RingbufReadCommand.class, RingbufDumpCommand.class,
+        subcommands = {StatusCommand.class, RingbufReadCommand.class, RingbufDumpCommand.class,
             ExportMetaCommand.class},
         header = "Stream this guest's kernel trace (ftrace ring buffers) to the host over virtio-serial.",
         description = {
@@ -109,11 +111,11 @@ public final class TraceAgentCommand implements Callable<Integer> {
                     + "in /sys/class/virtio-ports/*/name.")
     Path portDir;
 
-    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = "trace-path-cpu%d",
+    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = PortNames.DATA_FORMAT,
             description = "Name of CPU N's port, %%d is N (default: ${DEFAULT-VALUE}; trace-cmd hosts use trace-pipe-cpu%%d).")
     String portName;
 
-    @Option(names = "--ctl-port", paramLabel = "NAME|PATH", defaultValue = "agent-ctl-path",
+    @Option(names = "--ctl-port", paramLabel = "NAME|PATH", defaultValue = PortNames.CONTROL,
             description = "Control port name, or a path (default: ${DEFAULT-VALUE}).")
     String ctlPort;
 
@@ -148,9 +150,9 @@ public final class TraceAgentCommand implements Callable<Integer> {
             description = "Where SIGUSR1 writes cpuN.raw (default: ${DEFAULT-VALUE}).")
     Path dumpDir;
 
-    @Option(names = "--heartbeat-id", paramLabel = "N", defaultValue = "0x56544842", converter = IntegerLiteral.class,
+    @Option(names = "--heartbeat-id", paramLabel = "N", defaultValue = HeartbeatRecord.DEFAULT_ID_TEXT, converter = IntegerLiteral.class,
             description = "raw_data id of the heartbeat each CPU's stream carries once a second while tracing: "
-                    + "decimal or 0x hex (default: 0x56544842, \"VTHB\"; docs/heartbeat.md).")
+                    + "decimal or 0x hex (default: ${DEFAULT-VALUE}, \"VTHB\"; docs/heartbeat.md).")
     int heartbeatId;
 
     @Option(names = "--heartbeat-log", paramLabel = "SECONDS", defaultValue = "0",
@@ -205,15 +207,10 @@ public final class TraceAgentCommand implements Callable<Integer> {
     }
 
     private void validatePortName() {
-        try {
-            String a = String.format(portName, 0);
-            String b = String.format(portName, 1);
-            if (a.equals(b) || a.contains("/")) {
-                throw new IllegalArgumentException();
-            }
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--port-name '" + portName
-                    + "' must contain %d once (the CPU number) and no '/', like trace-path-cpu%d");
+        String problem = PortNames.problem(portName);
+        if (problem != null) {
+            throw new ParameterException(spec.commandLine(), "--port-name " + problem);
         }
     }
+
 }

@@ -2,15 +2,15 @@ package org.virtiotrace.agent.clock;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.Request;
-import org.virtiotrace.agent.heartbeat.HeartbeatCounter;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.log.RateLimiter;
-import org.virtiotrace.agent.nativeio.Clock;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.tracefs.Tracefs;
+import org.virtiotrace.core.heartbeat.HeartbeatCounter;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.log.RateLimiter;
+import org.virtiotrace.core.nativeio.Clock;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.tracefs.Tracefs;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
 
 /**
  * Answers {@code ?clock}, a clock-sync probe (docs/control-protocol.md). The probe's arrival

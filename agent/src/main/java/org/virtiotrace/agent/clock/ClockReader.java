@@ -1,7 +1,7 @@
 package org.virtiotrace.agent.clock;
 
 import java.io.IOException;
-import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.NativeException;
 
 /**
  * Reads a trace clock against CLOCK_MONOTONIC. Owned by one thread (the control thread).

@@ -1,8 +1,8 @@
 package org.virtiotrace.agent.clock;
 
-import org.virtiotrace.agent.nativeio.Clock;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.Clock;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
 
 /** A trace clock that is a POSIX clock (mono, mono_raw, boot): clock_gettime between two monotonic reads. */
 final class ExactReader implements ClockReader {

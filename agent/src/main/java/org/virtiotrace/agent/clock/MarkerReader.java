@@ -8,13 +8,14 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.nativeio.Clock;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.tracefs.PageEvents;
-import org.virtiotrace.agent.tracefs.TraceInstance;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Clock;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.page.PageWalker;
+import org.virtiotrace.core.tracefs.TraceInstance;
 
 /**
  * trace-cmd's way to read a trace clock that user space cannot call (local, global, perf,
@@ -115,7 +116,10 @@ final class MarkerReader implements ClockReader {
                 if (n <= 0) {
                     break;
                 }
-                PageEvents.forEach(page, 0, Math.min(n, pageSize), (t, at, length) -> {
+                if (n < pageSize) {
+                    break; // read() hands out whole pages, the partial one zero-padded
+                }
+                PageWalker.walk(page, 0, PageFormat.local(pageSize), (t, typeLen, at, length) -> {
                     if (length >= ENTRY_HEADER + 16 && page.getInt(at + ENTRY_HEADER) == MARKER_ID
                             && page.getLong(at + ENTRY_HEADER + 8) == seq) {
                         time[0] = t;

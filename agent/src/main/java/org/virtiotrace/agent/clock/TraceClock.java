@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Optional;
 import java.util.Set;
-import org.virtiotrace.agent.nativeio.Clock;
-import org.virtiotrace.agent.tracefs.Tracefs;
+import org.virtiotrace.core.nativeio.Clock;
+import org.virtiotrace.core.tracefs.Tracefs;
 
 /**
  * A trace buffer's clock (its {@code trace_clock} file), and how its times can be taken from

@@ -1,15 +1,20 @@
 package org.virtiotrace.agent.control;
 
 import java.nio.ByteBuffer;
-import jnr.constants.platform.Errno;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.nativeio.PollEvents;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.PollEvents;
+import org.virtiotrace.core.wire.ControlParser;
+import org.virtiotrace.core.wire.Order;
+import org.virtiotrace.core.wire.OrderHandler;
+import org.virtiotrace.core.wire.Request;
 
 /**
- * The control thread: owns the agent-ctl-path descriptor, turns its bytes into orders.
+ * The control thread: owns the agent-ctl-path descriptor, turns its bytes into orders for the
+ * agent and requests for whoever answers them: the quick ones (clock probes) here and at once,
+ * the rest on the {@link RequestWorker}, so a large answer never delays an order.
  *
  * <p>End of file means the host closed its end (a FIFO writer like {@code echo 1 >}
  * went away, or a socket chardev client left). The C agent spins at 100 % CPU there;
@@ -31,25 +36,56 @@ public final class ControlChannel implements Runnable, AutoCloseable {
     private final Fd wake;
     private final Native.Access access;
     private final ReplyOutbox outbox;
+    private final Questions immediate;
+    private final RequestWorker worker;
     private volatile boolean stopping;
     private Fd ctl;
     private boolean reopenFailureReported;
     private String lastReopenError;
 
     /**
-     * @param ctl       the control port, opened with {@code access}
-     * @param replyPath where replies go when not on {@code ctl} itself (READ_WRITE): a FIFO
-     *                  path, or null when this port cannot answer
+     * @param port      the control port as opened; replies go on it (READ_WRITE), to its reply
+     *                  path (a FIFO), or nowhere when it has neither
+     * @param orders    gets the orders and the tokens that are neither orders nor requests
+     * @param immediate answered on this thread as they are parsed (they cost microseconds, and a
+     *                  clock probe must not wait behind a metadata answer)
+     * @param others    the rest, answered on the request worker
      */
-    public ControlChannel(Native nat, Fd ctl, Native.Access access, String replyPath, OrderHandler handler)
+    public ControlChannel(Native nat, ControlPort port, Orders orders, Questions immediate, Questions others)
             throws NativeException {
         this.nat = nat;
-        this.ctl = ctl;
-        this.access = access;
+        this.ctl = port.fd();
+        this.access = port.access();
         this.path = ctl.path();
-        this.parser = new ControlParser(handler);
-        this.outbox = new ReplyOutbox(nat, access == Native.Access.READ_WRITE, replyPath);
+        this.immediate = immediate;
+        this.parser = new ControlParser(new OrderHandler() {
+            @Override
+            public void order(Order order) {
+                orders.order(order);
+            }
+
+            @Override
+            public void request(Request request) {
+                route(request);
+            }
+
+            @Override
+            public void unknown(String token) {
+                orders.unknown(token);
+            }
+        });
+        this.outbox = new ReplyOutbox(nat, access == Native.Access.READ_WRITE, port.replyPath());
         this.wake = nat.eventFd();
+        this.worker = new RequestWorker(others, this);
+    }
+
+    /** On this thread: a quick request is answered now, the rest go to the worker. */
+    private void route(Request request) {
+        if (immediate.answers(request) && canReply()) {
+            replyNow(immediate.answer(request).encode(), request);
+        } else {
+            worker.submit(request);
+        }
     }
 
     /** False when the port is read-only (a lone FIFO standing in for it): requests cannot be answered. */
@@ -58,7 +94,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
     }
 
     /** Sends a reply frame to the host, after any before it. Any thread. */
-    public void post(byte[] frame, Request request) {
+    void post(byte[] frame, Request request) {
         outbox.post(frame, request);
         try {
             nat.signal(wake);
@@ -68,10 +104,10 @@ public final class ControlChannel implements Runnable, AutoCloseable {
     }
 
     /**
-     * On the control thread only (from an order handler): queues the reply and writes what the
-     * port takes at once, for replies whose timing matters (clock probes).
+     * On the control thread only: queues the reply and writes what the port takes at once, for
+     * replies whose timing matters (clock probes).
      */
-    public void replyNow(byte[] frame, Request request) {
+    private void replyNow(byte[] frame, Request request) {
         outbox.post(frame, request);
         if (ctl != null && outbox.pending()) {
             Fd out = outbox.target(ctl);
@@ -150,7 +186,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
             try {
                 n = nat.read(ctl, buf);
             } catch (NativeException e) {
-                if (!e.is(Errno.ENODEV) && !e.is(Errno.EIO)) {
+                if (!e.isDeviceGone()) {
                     throw e;
                 }
                 // The port was hot-unplugged (QMP device_del). It may be plugged again: the
@@ -224,9 +260,10 @@ public final class ControlChannel implements Runnable, AutoCloseable {
         }
     }
 
-    /** Asks the thread to end; returns at once. */
+    /** Asks the thread to end, and the request worker with it; returns at once. */
     public void stop() {
         stopping = true;
+        worker.close();
         try {
             nat.signal(wake);
         } catch (NativeException | IllegalStateException e) {

@@ -1,7 +1,15 @@
 package org.virtiotrace.agent.control;
 
-/** What the agent can be asked on the control port; answered off the control thread. */
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
+
+/** Some of what the agent can be asked on the control port, and the answers. */
 public interface Questions {
+    /** True for the requests these questions cover. */
+    default boolean answers(Request request) {
+        return true;
+    }
+
     /** The reply to {@code request}: its answer, or an error frame saying why not. Never throws. */
     ReplyFrame answer(Request request);
 }

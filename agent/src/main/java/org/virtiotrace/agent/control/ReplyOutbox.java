@@ -3,11 +3,11 @@ package org.virtiotrace.agent.control;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import jnr.constants.platform.Errno;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.wire.Request;
 
 /**
  * Replies waiting to go to the host, and the one being written. Any thread may
@@ -74,7 +74,7 @@ final class ReplyOutbox {
             try {
                 separate = nat.open(separatePath, Native.Access.WRITE);
             } catch (NativeException e) {
-                String why = e.is(Errno.ENXIO) ? "nobody reads it" : e.getMessage();
+                String why = e.isWithoutReader() ? "nobody reads it" : e.getMessage();
                 drop(separatePath + ": cannot send the reply (" + why + ")");
                 return null;
             }

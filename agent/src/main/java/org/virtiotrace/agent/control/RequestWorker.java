@@ -4,7 +4,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
 
 /**
  * Answers requests on a thread of its own, so that reading kallsyms or compressing it never
@@ -12,14 +14,14 @@ import org.virtiotrace.agent.log.Log;
  * thread, started at the first request and gone after a minute of none; at most
  * {@value #BACKLOG} requests wait, more are answered "busy" at once.
  */
-public final class RequestWorker implements AutoCloseable {
+final class RequestWorker implements AutoCloseable {
     static final int BACKLOG = 8;
 
     private final Questions questions;
     private final ControlChannel channel;
     private final ThreadPoolExecutor pool;
 
-    public RequestWorker(Questions questions, ControlChannel channel) {
+    RequestWorker(Questions questions, ControlChannel channel) {
         this.questions = questions;
         this.channel = channel;
         this.pool = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(BACKLOG), r -> {
@@ -31,7 +33,7 @@ public final class RequestWorker implements AutoCloseable {
     }
 
     /** Called by the control thread; returns at once. */
-    public void submit(Request request) {
+    void submit(Request request) {
         if (!channel.canReply()) {
             Log.warn("%s: cannot answer %s: this control port is read-only (a lone FIFO); "
                     + "use a virtio port, or the NAME.in/NAME.out FIFO pair", channel.path(), request);

@@ -1,9 +1,10 @@
 package org.virtiotrace.agent.heartbeat;
 
 import java.nio.charset.StandardCharsets;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.Request;
-import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.core.heartbeat.HeartbeatCounter;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
 
 /**
  * The host's read and write of the heartbeat counter ({@code ?heartbeat},

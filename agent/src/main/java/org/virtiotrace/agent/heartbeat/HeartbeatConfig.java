@@ -1,5 +1,7 @@
 package org.virtiotrace.agent.heartbeat;
 
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
+
 /**
  * The agent's heartbeat settings (docs/heartbeat.md).
  *
@@ -8,5 +10,5 @@ package org.virtiotrace.agent.heartbeat;
  * @param logSeconds the counter and per-CPU progress go to the log this often (0: never)
  */
 public record HeartbeatConfig(boolean inStreams, int id, int logSeconds) {
-    public static final HeartbeatConfig DEFAULT = new HeartbeatConfig(true, HeartbeatMarker.DEFAULT_ID, 0);
+    public static final HeartbeatConfig DEFAULT = new HeartbeatConfig(true, HeartbeatRecord.DEFAULT_ID, 0);
 }

@@ -1,7 +1,8 @@
 package org.virtiotrace.agent.heartbeat;
 
 import java.util.function.Supplier;
-import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.core.heartbeat.HeartbeatCounter;
+import org.virtiotrace.core.log.Log;
 
 /**
  * --heartbeat-log: the counter and each CPU's progress in the log (the journal under systemd)

@@ -3,17 +3,18 @@ package org.virtiotrace.agent.meta;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.virtiotrace.agent.control.Questions;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.Request;
-import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
 
 /** The agent's answers: {@code ?hello}, {@code ?meta}, {@code ?update} (docs/control-protocol.md). */
 public final class MetaAnswers implements Questions {
     public static final String KNOWN = "hello meta update clock heartbeat set-heartbeat";
 
-    private final GuestMetadata meta;
+    private final TraceMetadata meta;
 
-    public MetaAnswers(GuestMetadata meta) {
+    public MetaAnswers(TraceMetadata meta) {
         this.meta = meta;
     }
 

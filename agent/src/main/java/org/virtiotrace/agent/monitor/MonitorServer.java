@@ -16,7 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
-import org.virtiotrace.agent.log.Log;
+import org.virtiotrace.core.log.Log;
 
 /**
  * The agent's local UNIX socket (JDK AF_UNIX channels), served by one thread that owns

@@ -1,8 +1,8 @@
 package org.virtiotrace.agent.notify;
 
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
 
 /**
  * Tells systemd (Type=notify) what the agent is doing: READY=1 once every trace pipe,

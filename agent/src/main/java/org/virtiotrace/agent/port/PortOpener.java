@@ -2,11 +2,10 @@ package org.virtiotrace.agent.port;
 
 import java.nio.file.Path;
 import java.util.Optional;
-import jnr.constants.platform.Errno;
-import org.virtiotrace.agent.log.Log;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
 
 /** Opens a trace port for writing, found by name (udev link or sysfs) or given as a path. */
 public final class PortOpener {
@@ -36,10 +35,10 @@ public final class PortOpener {
         try {
             return Optional.of(nat.open(p, Native.Access.WRITE));
         } catch (NativeException e) {
-            if (e.is(Errno.ENOENT)) {
+            if (e.isMissing()) {
                 return Optional.empty(); // went away between the lookup and the open
             }
-            if (!e.is(Errno.ENXIO)) {
+            if (!e.isWithoutReader()) {
                 throw e;
             }
         }

@@ -11,12 +11,12 @@ import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.Request;
-import org.virtiotrace.agent.heartbeat.HeartbeatCounter;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.tracefs.TraceInstance;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.heartbeat.HeartbeatCounter;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsLocator;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
 
 /** The guest's side of clock sync, against this machine's tracefs. */
 class ClockProbeTest {
@@ -26,7 +26,7 @@ class ClockProbeTest {
 
     @BeforeEach
     void instance() throws Exception {
-        mount = TracefsLocator.locate(null, null, nat).mount();
+        mount = TracefsLocator.find();
         traced = TraceInstance.create(mount, "vta-clock-" + ProcessHandle.current().pid());
     }
 

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.virtiotrace.agent.host.FifoPorts;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.page.PageStream;
+import org.virtiotrace.testkit.FifoPorts;
 
 /**
  * A QEMU guest running the agent built by this build (src/test/qemu/run-guest.sh with

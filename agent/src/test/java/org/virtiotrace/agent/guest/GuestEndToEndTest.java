@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.tracefs.PageStream;
+import org.virtiotrace.core.page.PageStream;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * The agent inside a real QEMU guest with real virtio-serial ports, driven from the host
@@ -64,8 +65,8 @@ class GuestEndToEndTest {
                 assertEquals(g.readEventsDelta(cpu), s.events(), "cpu" + cpu + ": events vs the kernel's read events");
             }
             g.saveReceived();
-            TraceCmd.Report report = TraceCmd.decode(g.work, 2);
-            assertTrue(report.events() > 0, report.text());
+            TraceCmd.Run report = TraceCmd.restoreAndReport(g.work, 2);
+            assertTrue(report.events().size() > 0, report.text());
             assertTrue(report.text().contains("vta-e2e"), "trace-cmd shows the guest's markers");
             assertTrue(report.text().contains("sched_switch"), "trace-cmd decodes the guest's sched events");
         }

@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.testing.RigPerTest;
-import org.virtiotrace.agent.tracefs.PageEvents;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.page.PageWalker;
 
 /** The heartbeat in every CPU's stream: real tracefs, FIFO ports, the agent process. */
 class HeartbeatTest extends RigPerTest {
@@ -23,8 +25,8 @@ class HeartbeatTest extends RigPerTest {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.nativeOrder());
         List<Beat> out = new ArrayList<>();
         for (int off = 0; off + page <= data.length; off += page) {
-            PageEvents.forEach(b, off, page, (time, at, length) -> {
-                if (length >= 8 + HeartbeatMarker.RECORD_SIZE && b.getInt(at + 8) == id) {
+            PageWalker.walk(b, off, PageFormat.local(page), (time, typeLen, at, length) -> {
+                if (length >= 8 + HeartbeatRecord.SIZE && b.getInt(at + 8) == id) {
                     out.add(new Beat(time, b.getInt(at + 12), b.getLong(at + 16), b.getLong(at + 24), b.getLong(at + 32)));
                 }
             });
@@ -40,7 +42,7 @@ class HeartbeatTest extends RigPerTest {
         rig.host.send("0\n");
         rig.drainUntilQuiet();
         for (int cpu : (Iterable<Integer>) rig.cpus.stream()::iterator) {
-            List<Beat> beats = beats(cpu, HeartbeatMarker.DEFAULT_ID);
+            List<Beat> beats = beats(cpu, HeartbeatRecord.DEFAULT_ID);
             assertTrue(beats.size() >= 3 && beats.size() <= 5, "cpu" + cpu + ": " + beats);
             for (int i = 0; i < beats.size(); i++) {
                 Beat b = beats.get(i);
@@ -63,12 +65,12 @@ class HeartbeatTest extends RigPerTest {
         Thread.sleep(1500);
         rig.host.send("0\n");
         rig.drainUntilQuiet();
-        int before = beats(0, HeartbeatMarker.DEFAULT_ID).size();
+        int before = beats(0, HeartbeatRecord.DEFAULT_ID).size();
         assertTrue(before >= 1, "a beat while tracing");
         Thread.sleep(2500);
         rig.host.send("1\n0\n"); // a stop flushes every partial page: a late beat would show now
         rig.drainUntilQuiet();
-        List<Beat> after = beats(0, HeartbeatMarker.DEFAULT_ID);
+        List<Beat> after = beats(0, HeartbeatRecord.DEFAULT_ID);
         assertTrue(after.size() <= before + 1, "at most the beat of the new start: " + after);
     }
 
@@ -80,7 +82,7 @@ class HeartbeatTest extends RigPerTest {
         Thread.sleep(2200);
         rig.host.send("0\n");
         rig.drainUntilQuiet();
-        assertEquals(List.of(), beats(0, HeartbeatMarker.DEFAULT_ID));
+        assertEquals(List.of(), beats(0, HeartbeatRecord.DEFAULT_ID));
         assertEquals(3, rig.received(0).events(), "the markers, and nothing else");
     }
 
@@ -92,7 +94,7 @@ class HeartbeatTest extends RigPerTest {
         rig.host.send("0\n");
         rig.drainUntilQuiet();
         assertTrue(!beats(0, 0x1234).isEmpty(), "beats under id 0x1234");
-        assertEquals(List.of(), beats(0, HeartbeatMarker.DEFAULT_ID));
+        assertEquals(List.of(), beats(0, HeartbeatRecord.DEFAULT_ID));
     }
 
     @Test

@@ -1,8 +1,8 @@
 package org.virtiotrace.agent.testing;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

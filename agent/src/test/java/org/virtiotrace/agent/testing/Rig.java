@@ -8,14 +8,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.host.FifoPorts;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.tracefs.CpuStats;
-import org.virtiotrace.agent.tracefs.PageStream;
-import org.virtiotrace.agent.tracefs.TraceInstance;
-import org.virtiotrace.agent.tracefs.TracefsException;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.page.PageStream;
+import org.virtiotrace.core.tracefs.CpuStats;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsException;
+import org.virtiotrace.core.tracefs.TracefsLocator;
+import org.virtiotrace.testkit.FifoPorts;
 
 /**
  * One test's world: a private trace instance on the real tracefs, FIFO stand-ins for
@@ -42,7 +42,7 @@ public final class Rig implements AutoCloseable {
     public static Rig create(int bufferKb, CpuList portCpus) throws IOException {
         Path mount;
         try {
-            mount = TracefsLocator.locate(null, null, Native.get()).mount();
+            mount = TracefsLocator.find();
         } catch (TracefsException e) {
             throw new IOException(e.getMessage(), e);
         }

@@ -1,16 +1,16 @@
 package org.virtiotrace.host.cli;
 
 import java.io.IOException;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.host.control.Metadata;
 import org.virtiotrace.host.decode.EventDecoder;
 
 /** The demo's reading of its trace.dat: trace-cmd when installed, else the project's page reader. */
@@ -36,9 +36,8 @@ final class DemoDecoding {
             return new DemoCommand.Decoded("trace-cmd report", p.exitValue() == 0 ? events.size() : -1, sample);
         }
         FileSet meta = FileSet.readFrom(raw);
-        var info = GuestMetadata.parseInfo(meta.text(GuestMetadata.INFO).orElse(""));
-        EventDecoder dec = new EventDecoder(meta, "big".equals(info.getProperty("endian")) ? ByteOrder.BIG_ENDIAN
-                : ByteOrder.LITTLE_ENDIAN, Integer.parseInt(info.getProperty("subbuf-size", "4096")));
+        var info = TraceMetadata.parseInfo(meta.text(TraceMetadata.INFO).orElse(""));
+        EventDecoder dec = new EventDecoder(meta, Metadata.of(meta, info, false, 0).format());
         long count = 0;
         List<String> sample = new ArrayList<>();
         for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {

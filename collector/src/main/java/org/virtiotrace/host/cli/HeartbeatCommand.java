@@ -2,11 +2,11 @@ package org.virtiotrace.host.cli;
 
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.ExitException;
+import org.virtiotrace.host.control.HeartbeatAccess;
 import org.virtiotrace.host.link.PortLayout;
-import org.virtiotrace.host.record.HeartbeatAccess;
-import org.virtiotrace.host.record.RecordException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,7 +59,7 @@ final class HeartbeatCommand implements Callable<Integer> {
             }
             System.out.println(p.getProperty("heartbeat"));
             return Exit.OK;
-        } catch (RecordException e) {
+        } catch (ExitException e) {
             System.err.println("virtio-trace: error: " + e.getMessage());
             return e.exit();
         }

@@ -1,6 +1,6 @@
 package org.virtiotrace.host.cli;
 
-import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.core.ports.PortNames;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -11,13 +11,14 @@ final class PortNameOption {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    private String format = PortLayout.DEFAULT_PORT_FORMAT;
+    private String format = PortNames.DATA_FORMAT;
 
-    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = PortLayout.DEFAULT_PORT_FORMAT,
+    @Option(names = "--port-name", paramLabel = "FORMAT", defaultValue = PortNames.DATA_FORMAT,
             description = "CPU N's port name (default: ${DEFAULT-VALUE}; trace-cmd's guests use trace-pipe-cpu%%d).")
     void set(String value) {
-        if (!value.contains("%d")) {
-            throw new ParameterException(spec.commandLine(), "--port-name must contain %d (the CPU number): " + value);
+        String problem = PortNames.problem(value);
+        if (problem != null) {
+            throw new ParameterException(spec.commandLine(), "--port-name " + problem);
         }
         format = value;
     }

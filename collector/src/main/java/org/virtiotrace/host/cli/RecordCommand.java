@@ -2,15 +2,16 @@ package org.virtiotrace.host.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import org.virtiotrace.agent.cli.IntegerLiteral;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.cli.IntegerLiteral;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.SystemCalls;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.link.PortLayout;
-import org.virtiotrace.host.posix.HostPosix;
-import org.virtiotrace.host.record.RecordException;
 import org.virtiotrace.host.record.RecordOptions;
 import org.virtiotrace.host.record.Recorder;
 import org.virtiotrace.host.record.Summary;
@@ -112,7 +113,7 @@ final class RecordCommand implements Callable<Integer> {
             description = "Probes per burst, the fastest kept; 0 turns clock sync off (default: ${DEFAULT-VALUE}).")
     int syncProbes;
 
-    @Option(names = "--heartbeat-id", paramLabel = "N", defaultValue = "0x56544842", converter = IntegerLiteral.class,
+    @Option(names = "--heartbeat-id", paramLabel = "N", defaultValue = HeartbeatRecord.DEFAULT_ID_TEXT, converter = IntegerLiteral.class,
             description = "The raw_data id of the agent's heartbeats, as given to trace-agent (default: "
                     + "${DEFAULT-VALUE}).")
     int heartbeatId;
@@ -152,7 +153,7 @@ final class RecordCommand implements Callable<Integer> {
                 host, hostEvents, heartbeatId, heartbeatMisses, date);
         RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
-                !noProgress && HostPosix.stderrIsTerminal(), session, timeline);
+                !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR), session, timeline);
         Recorder recorder = new Recorder(opt, Native.get());
         Signal.handle(new Signal("INT"), s -> recorder.interrupt());
         Signal.handle(new Signal("TERM"), s -> recorder.interrupt());
@@ -160,7 +161,7 @@ final class RecordCommand implements Callable<Integer> {
             Summary s = recorder.run();
             s.lines().forEach(l -> System.err.println("virtio-trace: " + l));
             return s.exit();
-        } catch (RecordException e) {
+        } catch (ExitException e) {
             System.err.println("virtio-trace: error: " + e.getMessage());
             return e.exit();
         } catch (Exception e) {

@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.link.PortLayout;
-import org.virtiotrace.host.record.RecordException;
 import org.virtiotrace.host.replay.AgainstAgent;
 import org.virtiotrace.host.replay.RecordedSession;
 import org.virtiotrace.host.replay.ReplayResult;
@@ -108,7 +108,7 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (LogFormatException e) {
             System.err.println("virtio-trace: error: " + e.getMessage());
             return Exit.BAD_LOG;
-        } catch (RecordException e) {
+        } catch (ExitException e) {
             System.err.println("virtio-trace: error: " + e.getMessage());
             return e.exit();
         } catch (IOException e) {

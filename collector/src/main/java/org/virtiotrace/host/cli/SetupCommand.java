@@ -3,6 +3,7 @@ package org.virtiotrace.host.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.virtiotrace.core.ports.PortNames;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.setup.ChannelConfig;
@@ -12,8 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "setup",
         mixinStandardHelpOptions = true,
@@ -51,7 +52,7 @@ final class SetupCommand implements Callable<Integer> {
         if (cpus < 1 || cpus > 8192) {
             throw new ParameterException(spec.commandLine(), "--cpus must be 1..8192");
         }
-        PortLayout ports = new PortLayout(dir.toAbsolutePath(), socket, portName.format(), PortLayout.CTL);
+        PortLayout ports = new PortLayout(dir.toAbsolutePath(), socket, portName.format(), PortNames.CONTROL);
         try {
             int made = PortFiles.make(ports, cpus, group);
             if (!socket) {

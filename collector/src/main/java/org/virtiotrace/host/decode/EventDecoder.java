@@ -1,7 +1,6 @@
 package org.virtiotrace.host.decode;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,13 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.virtiotrace.agent.meta.FileSet;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.page.PageWalker;
 
 /**
  * A small reader of ring-buffer pages for when trace-cmd is not installed (the demo's
  * fallback): event name and time for every event, and the text of trace markers. It walks
- * events as the kernel lays them out (events/header_event) and names them by the "ID:" of
- * their format file. trace-cmd remains the reference reader; this only shows what is there.
+ * events with the one page walker and names them by the "ID:" of their format file. trace-cmd
+ * remains the reference reader; this only shows what is there.
  */
 public final class EventDecoder {
     /** One decoded event. */
@@ -33,12 +34,10 @@ public final class EventDecoder {
 
     private final Map<Integer, String> names = new HashMap<>();
     private final Map<Integer, Integer> stringAt = new HashMap<>();
-    private final ByteOrder order;
-    private final int pageSize;
+    private final PageFormat format;
 
-    public EventDecoder(FileSet meta, ByteOrder order, int pageSize) {
-        this.order = order;
-        this.pageSize = pageSize;
+    public EventDecoder(FileSet meta, PageFormat format) {
+        this.format = format;
         for (var e : meta.files().entrySet()) {
             if (!e.getKey().endsWith("/format") || !e.getKey().startsWith("events/")) {
                 continue;
@@ -57,41 +56,17 @@ public final class EventDecoder {
         }
     }
 
-    /** Every event of CPU {@code cpu}'s pages, in order. */
+    /** Every event of CPU {@code cpu}'s pages, in order; a damaged page gives the events before the damage. */
     public List<Event> decode(int cpu, byte[] pages) {
-        ByteBuffer b = ByteBuffer.wrap(pages).order(order);
+        ByteBuffer b = ByteBuffer.wrap(pages).order(format.order());
         List<Event> out = new ArrayList<>();
-        for (int p = 0; p + pageSize <= pages.length; p += pageSize) {
-            long ts = b.getLong(p);
-            int end = p + 16 + (int) (b.getLong(p + 8) & ((1L << 27) - 1));
-            int pos = p + 16;
-            while (pos + 4 <= end) {
-                int header = b.getInt(pos);
-                int typeLen = header & 0x1f;
-                long delta = header >>> 5;
-                if (typeLen == 29) {
-                    if (delta == 0) {
-                        break;
-                    }
-                    pos += 4 + b.getInt(pos + 4);
-                } else if (typeLen == 30) {
-                    ts += delta + ((long) b.getInt(pos + 4) << 27);
-                    pos += 8;
-                } else if (typeLen == 31) {
-                    ts = ((long) b.getInt(pos + 4) << 27) | delta;
-                    pos += 8;
-                } else {
-                    ts += delta;
-                    int data = typeLen == 0 ? pos + 8 : pos + 4;
-                    int len = typeLen == 0 ? b.getInt(pos + 4) - 4 : typeLen * 4;
-                    if (len < 2 || data + len > end) {
-                        break;
-                    }
-                    int type = Short.toUnsignedInt(b.getShort(data));
-                    out.add(new Event(cpu, ts, names.getOrDefault(type, "event#" + type), text(b, type, data, len)));
-                    pos = data + len;
+        for (int p = 0; p + format.pageSize() <= pages.length; p += format.pageSize()) {
+            PageWalker.walk(b, p, format, (time, typeLen, payload, length) -> {
+                if (length >= 2) {
+                    int type = Short.toUnsignedInt(b.getShort(payload));
+                    out.add(new Event(cpu, time, names.getOrDefault(type, "event#" + type), text(b, type, payload, length)));
                 }
-            }
+            });
         }
         return out;
     }

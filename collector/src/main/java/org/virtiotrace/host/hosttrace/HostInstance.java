@@ -6,12 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.tracefs.TraceInstance;
-import org.virtiotrace.agent.tracefs.TracefsException;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsException;
+import org.virtiotrace.core.tracefs.TracefsLocator;
 
 /**
  * The host's own trace for --host: a private instance of the host's tracefs on the mono
@@ -36,7 +36,7 @@ public final class HostInstance implements AutoCloseable {
     public static HostInstance create(Native nat, List<String> events, int bufferKb) throws HostTraceException {
         Path mount;
         try {
-            mount = TracefsLocator.locate(null, null, nat).mount();
+            mount = TracefsLocator.find();
         } catch (TracefsException e) {
             throw new HostTraceException("--host: " + e.getMessage());
         }

@@ -6,15 +6,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.nativeio.Pipe;
-import org.virtiotrace.agent.pump.CpuPump;
-import org.virtiotrace.agent.pump.PumpControl;
-import org.virtiotrace.agent.sink.PortSink;
-import org.virtiotrace.agent.tracefs.Tracefs;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.Pipe;
+import org.virtiotrace.core.pump.CpuPump;
+import org.virtiotrace.core.pump.PumpControl;
+import org.virtiotrace.core.sink.PortSink;
+import org.virtiotrace.core.tracefs.Tracefs;
 
 /**
  * The agent's own per-CPU splice pumps, run on the host against the host instance: each

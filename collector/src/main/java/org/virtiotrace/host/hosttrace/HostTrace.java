@@ -6,10 +6,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.host.tracedat.CpuData;
 import org.virtiotrace.host.tracedat.TimeOptions;
 import org.virtiotrace.host.tracedat.TraceDatHeader;
@@ -24,13 +24,13 @@ public final class HostTrace implements AutoCloseable {
 
     private final HostInstance instance;
     private final HostPumps pumps;
-    private final GuestMetadata meta;
+    private final TraceMetadata meta;
     private FileSet files;
 
     private HostTrace(HostInstance instance, HostPumps pumps) throws IOException {
         this.instance = instance;
         this.pumps = pumps;
-        this.meta = new GuestMetadata(instance.instance().tracefs(), CpuList.online(), pumps.pageSize());
+        this.meta = new TraceMetadata(instance.instance().tracefs(), CpuList.online(), pumps.pageSize());
     }
 
     /** Sets up the instance and its pumps (paused); the spool files go to {@code spoolDir}. */
@@ -71,7 +71,7 @@ public final class HostTrace implements AutoCloseable {
     /** Writes the host trace.dat naming {@code guest}; returns the summary line. */
     public String write(Path out, long hostTraceId, TimeOptions.Guest guest, Long offsetNs) throws IOException {
         long t0 = System.nanoTime();
-        Properties info = GuestMetadata.parseInfo(files.text(GuestMetadata.INFO).orElse(""));
+        Properties info = TraceMetadata.parseInfo(files.text(TraceMetadata.INFO).orElse(""));
         List<Integer> cpus = pumps.cpus();
         java.util.Map<Integer, CpuData> byCpu = new java.util.TreeMap<>();
         long bytes = 0;

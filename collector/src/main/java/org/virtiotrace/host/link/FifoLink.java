@@ -3,11 +3,11 @@ package org.virtiotrace.host.link;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import jnr.constants.platform.Errno;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.nativeio.PollEvents;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.PollEvents;
+import org.virtiotrace.core.ports.PortNames;
 
 /**
  * A port as QEMU's pipe chardev exposes it: the host reads {@code NAME.out} and writes
@@ -39,14 +39,14 @@ public final class FifoLink implements PortLink {
      * how the collector learns the guest has gone.
      */
     public static FifoLink open(Native nat, Path base, boolean holdWriteEnd) throws NativeException {
-        Fd in = nat.open(base + ".out", holdWriteEnd ? Native.Access.READ_WRITE : Native.Access.READ);
+        Fd in = nat.open(base + PortNames.HOST_READS, holdWriteEnd ? Native.Access.READ_WRITE : Native.Access.READ);
         try {
             if (!holdWriteEnd) {
                 // a data port: 1 MiB of FIFO (64 KiB by default) lets both ends move more per
                 // wake-up; best effort, the kernel may grant less (pipe-max-size)
                 nat.setPipeSize(in, DATA_PIPE_BYTES);
             }
-            return new FifoLink(nat, in, base + ".in");
+            return new FifoLink(nat, in, base + PortNames.HOST_WRITES);
         } catch (NativeException e) {
             in.close();
             throw e;
@@ -84,11 +84,7 @@ public final class FifoLink implements PortLink {
             try {
                 out = nat.open(writePath, Native.Access.WRITE);
             } catch (NativeException e) {
-                if (e.is(Errno.ENXIO)) {
-                    throw new NativeException(writePath, "open: nothing reads it; is the guest running?",
-                            Errno.ENXIO);
-                }
-                throw e;
+                throw e.isWithoutReader() ? e.explained("open: nothing reads it; is the guest running?") : e;
             }
         }
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;

@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.ports.PortNames;
 
 /**
  * Where a guest's ports are on the host. {@code DIR}: QEMU's pipe chardevs, a FIFO pair
@@ -17,12 +18,9 @@ import org.virtiotrace.agent.nativeio.Native;
  * {@code <channel type='unix'>}).
  */
 public record PortLayout(Path dir, boolean unix, String portFormat, String ctlName) {
-    public static final String CTL = "agent-ctl-path";
-    public static final String DEFAULT_PORT_FORMAT = "trace-path-cpu%d";
-
     public static PortLayout parse(String target, String portFormat) {
         boolean unix = target.startsWith("unix:");
-        return new PortLayout(Path.of(unix ? target.substring(5) : target), unix, portFormat, CTL);
+        return new PortLayout(Path.of(unix ? target.substring(5) : target), unix, portFormat, PortNames.CONTROL);
     }
 
     public String target() {
@@ -34,17 +32,17 @@ public record PortLayout(Path dir, boolean unix, String portFormat, String ctlNa
     }
 
     public String dataName(int cpu) {
-        return String.format(portFormat, cpu);
+        return PortNames.data(portFormat, cpu);
     }
 
     /** The file that must exist for a port to be there. */
     public Path probe(String name) {
-        return unix ? base(name) : dir.resolve(name + ".out");
+        return unix ? base(name) : dir.resolve(name + PortNames.HOST_READS);
     }
 
     public boolean has(String name) {
-        return unix ? Files.exists(base(name)) : Files.exists(dir.resolve(name + ".in"))
-                && Files.exists(dir.resolve(name + ".out"));
+        return unix ? Files.exists(base(name)) : Files.exists(dir.resolve(name + PortNames.HOST_WRITES))
+                && Files.exists(dir.resolve(name + PortNames.HOST_READS));
     }
 
     public PortLink open(Native nat, String name) throws IOException {
@@ -54,7 +52,7 @@ public record PortLayout(Path dir, boolean unix, String portFormat, String ctlNa
     /** The CPUs whose data ports exist in DIR, in order (for an agent that does not say). */
     public List<Integer> cpusPresent() throws IOException {
         Pattern p = Pattern.compile(Pattern.quote(portFormat).replace("%d", "\\E(\\d+)\\Q")
-                + (unix ? "" : "\\.out"));
+                + (unix ? "" : Pattern.quote(PortNames.HOST_READS)));
         List<Integer> cpus = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return cpus;

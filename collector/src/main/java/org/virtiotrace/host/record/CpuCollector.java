@@ -2,11 +2,17 @@ package org.virtiotrace.host.record;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.page.PageFormat;
 import org.virtiotrace.host.link.PortLink;
+import org.virtiotrace.host.pages.PageCheck;
+import org.virtiotrace.host.pages.PageExtents;
+import org.virtiotrace.host.pages.PageSpool;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
 import org.virtiotrace.host.tracedat.CpuData;
@@ -29,7 +35,6 @@ final class CpuCollector implements Runnable {
     final int cpu;
     private final PortLink link;
     private final Path spool;
-    private final int pageSize;
     private final PageCheck check;
     private final SessionLog log;
     /** The session log that holds the pages, so the spool need not: or null. */
@@ -41,15 +46,18 @@ final class CpuCollector implements Runnable {
     private volatile String failure;
     private volatile PageSpool pageSpool;
 
-    CpuCollector(int cpu, PortLink link, Path spool, int pageSize, ByteOrder order, int longSize, SessionLog log,
-                 boolean pagesInLog, long heartbeatKey) {
+    /**
+     * @param pagesInLog   the session log keeps the pages, so the spool need not (unless the log fails)
+     * @param heartbeatKey what the agent's heartbeats look like ({@link HeartbeatRecord#key}), or -1
+     */
+    CpuCollector(int cpu, PortLink link, Path spool, PageFormat format, SessionLog log, boolean pagesInLog,
+                 long heartbeatKey) {
         this.cpu = cpu;
         this.log = log;
         this.extentsIn = pagesInLog && log.enabled() ? log.path() : null;
         this.link = link;
         this.spool = spool;
-        this.pageSize = pageSize;
-        this.check = new PageCheck(pageSize, order, longSize);
+        this.check = new PageCheck(format);
         check.watchHeartbeats(heartbeatKey);
         log.event(SessionEvent.DATA_OPEN, cpu, link.describe());
     }
@@ -58,7 +66,7 @@ final class CpuCollector implements Runnable {
     public void run() {
         try (FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            pageSpool = new PageSpool(out, pageSize, check);
+            pageSpool = new PageSpool(out, check);
             if (extentsIn != null) {
                 pageSpool.useExtents(new PageExtents(extentsIn, spool));
             }
@@ -86,7 +94,7 @@ final class CpuCollector implements Runnable {
             }
             pageSpool.consume(true);
         } catch (IOException e) {
-            if (e instanceof org.virtiotrace.agent.nativeio.NativeException) {
+            if (e instanceof NativeException) {
                 log.portError(link.describe(), e); // the port's, not the spool's
             }
             failure = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -180,12 +188,12 @@ final class CpuCollector implements Runnable {
         return failure;
     }
 
-    /** The newest heartbeat this CPU's stream carried (the page walk finds them), -1 before the first. */
     /** This CPU's heartbeat times (see {@link PageCheck#heartbeatTimes}); once its thread has ended. */
-    java.util.List<org.virtiotrace.host.sync.CpuClocks.Beat> heartbeatTimes() {
+    List<HeartbeatRecord.Beat> heartbeatTimes() {
         return check.heartbeatTimes();
     }
 
+    /** The newest heartbeat this CPU's stream carried (the page walk finds them), -1 before the first. */
     long lastHeartbeat() {
         return check.lastHeartbeat();
     }

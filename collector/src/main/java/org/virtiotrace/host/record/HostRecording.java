@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.hosttrace.HostTrace;
 import org.virtiotrace.host.hosttrace.HostTraceException;
 import org.virtiotrace.host.hosttrace.QemuThreads;
@@ -30,7 +31,7 @@ final class HostRecording implements AutoCloseable {
     }
 
     /** Sets up the host's trace before the guest is touched, so a refusal costs the guest nothing. */
-    static HostRecording prepare(RecordOptions opt, Native nat) throws RecordException {
+    static HostRecording prepare(RecordOptions opt, Native nat) throws ExitException {
         Path out = opt.timeline().hostOutput();
         if (out == null) {
             return none();
@@ -39,13 +40,13 @@ final class HostRecording implements AutoCloseable {
         try {
             spool = Files.createTempDirectory(out.toAbsolutePath().getParent(), ".virtio-trace-host-");
         } catch (IOException e) {
-            throw new RecordException(Exit.OUTPUT, out + ": cannot make a spool directory beside it: " + e);
+            throw new ExitException(Exit.OUTPUT, out + ": cannot make a spool directory beside it: " + e);
         }
         try {
             return new HostRecording(out, HostTrace.prepare(nat, opt.timeline().hostEvents(), spool), spool);
         } catch (HostTraceException e) {
             deleteQuietly(spool);
-            throw new RecordException(Exit.HOST_TRACE, e.getMessage());
+            throw new ExitException(Exit.HOST_TRACE, e.getMessage());
         }
     }
 

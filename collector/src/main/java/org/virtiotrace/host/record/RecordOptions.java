@@ -2,6 +2,7 @@ package org.virtiotrace.host.record;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
 import org.virtiotrace.host.link.PortLayout;
 
 /**
@@ -30,18 +31,12 @@ public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path met
      */
     public record Timeline(int syncIntervalMs, int syncProbes, Path hostOutput, java.util.List<String> hostEvents,
                            int heartbeatId, int heartbeatMisses, boolean date) {
-        public static final Timeline DEFAULT = new Timeline(1000, 10, null, java.util.List.of(), 0x56544842, 3, false);
+        public static final Timeline DEFAULT = new Timeline(1000, 10, null, java.util.List.of(),
+                HeartbeatRecord.DEFAULT_ID, 3, false);
     }
 
     public RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
                          int answerTimeoutMs, boolean progress, Path session) {
         this(ports, output, rawDir, metaDir, duration, answerTimeoutMs, progress, session, Timeline.DEFAULT);
     }
-
-    /** After the stop order: the ports count as drained once all are quiet this long. */
-    static final int TAIL_QUIET_MS = 500;
-    /** ... or after this long whatever they do. */
-    static final int TAIL_MAX_MS = 10_000;
-    static final int META_TIMEOUT_MS = 60_000;
-    static final int UPDATE_TIMEOUT_MS = 10_000;
 }

@@ -3,7 +3,9 @@ package org.virtiotrace.host.record;
 import java.io.IOException;
 import java.util.List;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.VersionText;
+import org.virtiotrace.host.control.ControlClient;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
 
@@ -13,14 +15,14 @@ final class RecordingLog {
     }
 
     /** The log --session asks for, or {@link SessionLog#NONE}. */
-    static SessionLog open(RecordOptions opt) throws RecordException {
+    static SessionLog open(RecordOptions opt) throws ExitException {
         if (opt.session() == null) {
             return SessionLog.NONE;
         }
         try {
             return SessionLog.create(opt.session(), opt.ports().target(), VersionText.collector());
         } catch (IOException e) {
-            throw new RecordException(Exit.OUTPUT, opt.session() + ": cannot write the session log: " + e.getMessage());
+            throw new ExitException(Exit.OUTPUT, opt.session() + ": cannot write the session log: " + e.getMessage());
         }
     }
 

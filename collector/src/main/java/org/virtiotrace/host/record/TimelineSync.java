@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord;
+import org.virtiotrace.host.control.ControlClient;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
 import org.virtiotrace.host.sync.ClockProber;
@@ -146,7 +148,7 @@ final class TimelineSync {
         if (series.isEmpty()) {
             return;
         }
-        Map<Integer, List<CpuClocks.Beat>> perCpu = new TreeMap<>();
+        Map<Integer, List<HeartbeatRecord.Beat>> perCpu = new TreeMap<>();
         collectors.forEach(c -> perCpu.put(c.cpu, c.heartbeatTimes()));
         boolean applied = CpuClocks.perCpu(series.clock());
         series.cpuClocks(CpuClocks.measure(series.samples(), perCpu), applied);

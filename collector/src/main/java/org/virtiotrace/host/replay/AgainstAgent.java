@@ -2,7 +2,6 @@ package org.virtiotrace.host.replay;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,15 +12,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.ReplyScanner;
-import org.virtiotrace.agent.nativeio.Native;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.ports.PortNames;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.ReplyScanner;
 import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.control.Metadata;
 import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.link.PortLink;
-import org.virtiotrace.host.record.Metadata;
-import org.virtiotrace.host.record.PageCheck;
-import org.virtiotrace.host.record.PageSpool;
+import org.virtiotrace.host.pages.PageCheck;
+import org.virtiotrace.host.pages.PageSpool;
 
 /**
  * {@code replay --against-agent}: plays the recorded host's orders and requests, at their
@@ -60,10 +61,8 @@ public final class AgainstAgent {
     public ReplayResult run() throws IOException, InterruptedException {
         long[] windowBytes = recordedWindows();
         Optional<Metadata> meta = s.metadata();
-        int pageSize = meta.map(Metadata::pageSize).orElse(4096);
-        ByteOrder byteOrder = meta.map(Metadata::order).orElse(ByteOrder.LITTLE_ENDIAN);
-        int longSize = meta.map(Metadata::longSize).orElse(8);
-        PortLink ctl = ports.open(nat, PortLayout.CTL);
+        PageFormat format = meta.map(Metadata::format).orElse(PageFormat.local(4096));
+        PortLink ctl = ports.open(nat, PortNames.CONTROL);
         Map<Integer, DataWatch> watches = new TreeMap<>();
         try {
             for (int cpu : s.dataPorts().keySet()) {
@@ -72,7 +71,7 @@ public final class AgainstAgent {
                     return diverged(-1, ports.probe(name).toString(), new Mismatch("a port for cpu" + cpu,
                             "none in " + ports.dir()));
                 }
-                DataWatch w = new DataWatch(cpu, ports.open(nat, name), new PageCheck(pageSize, byteOrder, longSize));
+                DataWatch w = new DataWatch(cpu, ports.open(nat, name), new PageCheck(format));
                 watches.put(cpu, w);
                 w.thread.start();
             }
@@ -136,7 +135,7 @@ public final class AgainstAgent {
                     + "%d order windows", ports.target(), writes.size(), checked, window + 1));
             for (DataWatch w : watches.values()) {
                 lines.add(String.format("cpu%d: %d whole pages (the recording had %d)", w.cpu, w.spool.pages(),
-                        s.dataBytes(w.cpu) / pageSize));
+                        s.dataBytes(w.cpu) / format.pageSize()));
             }
             return new ReplayResult(Exit.OK, lines);
         } finally {
@@ -247,7 +246,7 @@ public final class AgainstAgent {
             this.cpu = cpu;
             this.link = link;
             this.sink = FileChannel.open(Path.of("/dev/null"), StandardOpenOption.WRITE);
-            this.spool = new PageSpool(sink, check.pageSize(), check);
+            this.spool = new PageSpool(sink, check);
             this.thread = new Thread(this::run, "against-cpu" + cpu);
             this.thread.setDaemon(true);
         }

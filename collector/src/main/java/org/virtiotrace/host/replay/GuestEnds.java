@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.nativeio.PollEvents;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.PollEvents;
+import org.virtiotrace.core.nativeio.SystemCalls;
 
 /**
  * One port's FIFO pair held the way QEMU's pipe chardev holds it: {@code NAME.in} read (what
@@ -33,7 +34,7 @@ final class GuestEnds implements AutoCloseable {
         for (String end : new String[] {".in", ".out"}) {
             Path f = dir.resolve(name + end);
             if (!Files.exists(f)) {
-                nat.mkfifo(f.toString());
+                SystemCalls.get().mkfifo(f.toString(), 0600);
             }
         }
         Fd in = nat.open(dir.resolve(name + ".in").toString(), Native.Access.READ_WRITE);
@@ -61,7 +62,7 @@ final class GuestEnds implements AutoCloseable {
     boolean writeAll(ByteBuffer src, Fd wake) throws NativeException {
         while (src.hasRemaining()) {
             if (out == null) {
-                throw new NativeException(outPath, "write: closed", jnr.constants.platform.Errno.EBADF);
+                throw NativeException.closed(outPath, "write");
             }
             if (nat.write(out, src) == Native.WOULD_BLOCK) {
                 int r = nat.poll(out, PollEvents.OUT, wake, PollEvents.IN, 1000);

@@ -11,17 +11,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.ReplyScanner;
-import org.virtiotrace.agent.control.Request;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.host.record.Metadata;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.ReplyScanner;
+import org.virtiotrace.core.wire.Request;
+import org.virtiotrace.host.control.Metadata;
 import org.virtiotrace.host.session.LogEnd;
 import org.virtiotrace.host.session.LogFormatException;
 import org.virtiotrace.host.session.LogReader;
 import org.virtiotrace.host.session.LogRecord;
-import org.virtiotrace.host.session.SessionEvent;
 
 /**
  * What a session log says happened, apart from the data itself (which is streamed again when
@@ -148,9 +147,9 @@ public final class RecordedSession {
         Optional<ReplyFrame> hello = usedReply("hello");
         Optional<ReplyFrame> meta = usedReply("meta");
         if (hello.isPresent() && meta.isPresent()) {
-            m = Metadata.of(FileSet.decode(meta.get().payload()), GuestMetadata.parseInfo(hello.get().text()), true, 0);
+            m = Metadata.of(FileSet.decode(meta.get().payload()), TraceMetadata.parseInfo(hello.get().text()), true, 0);
         } else if (metaFiles != null) {
-            Properties info = GuestMetadata.parseInfo(metaFiles.text(GuestMetadata.INFO).orElse(""));
+            Properties info = TraceMetadata.parseInfo(metaFiles.text(TraceMetadata.INFO).orElse(""));
             m = Metadata.of(metaFiles, info, false, 0);
         }
         if (m == null || !m.usable()) {

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.wire.ReplyFrame;
 
 /**
  * Whether a live agent's reply matches a recorded one in what does not depend on the machine:
@@ -36,8 +36,8 @@ final class ReplyComparison {
             return Optional.empty();
         }
         if (request.equals("hello")) {
-            Properties a = GuestMetadata.parseInfo(w.text());
-            Properties b = GuestMetadata.parseInfo(g.text());
+            Properties a = TraceMetadata.parseInfo(w.text());
+            Properties b = TraceMetadata.parseInfo(g.text());
             if (!new TreeSet<>(a.stringPropertyNames()).equals(new TreeSet<>(b.stringPropertyNames()))
                     || !a.getProperty("protocol", "").equals(b.getProperty("protocol", ""))) {
                 return Optional.of(new Mismatch("a handshake with " + new TreeSet<>(a.stringPropertyNames())

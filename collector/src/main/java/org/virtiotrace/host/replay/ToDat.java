@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.virtiotrace.host.Exit;
-import org.virtiotrace.host.record.Metadata;
-import org.virtiotrace.host.record.PageCheck;
-import org.virtiotrace.host.record.PageSpool;
-import org.virtiotrace.host.record.RecordException;
+import org.virtiotrace.host.ExitException;
+import org.virtiotrace.host.control.Metadata;
+import org.virtiotrace.host.pages.PageCheck;
+import org.virtiotrace.host.pages.PageSpool;
 import org.virtiotrace.host.session.LogFormatException;
 import org.virtiotrace.host.session.LogReader;
 import org.virtiotrace.host.session.LogRecord;
@@ -35,10 +35,10 @@ public final class ToDat {
     }
 
     /** Writes {@code out}; returns the lines to print and the exit status. */
-    public static ReplayResult run(RecordedSession s, Path out) throws RecordException, IOException {
+    public static ReplayResult run(RecordedSession s, Path out) throws ExitException, IOException {
         Optional<Metadata> meta = s.metadata();
         if (meta.isEmpty()) {
-            throw new RecordException(Exit.NO_METADATA, s.path() + ": the log holds no metadata (the agent did not "
+            throw new ExitException(Exit.NO_METADATA, s.path() + ": the log holds no metadata (the agent did not "
                     + "answer and no --meta was given when it was recorded); its data can be dumped, not made a trace.dat");
         }
         Metadata m = meta.get();
@@ -81,7 +81,7 @@ public final class ToDat {
                 TraceDatWriter.write(out, TraceDatHeader.from(m.files(), m.info(), cpuCount)
                         .withTime(s.guestTimeOptions(cpuCount)), data);
             } catch (IOException | IllegalArgumentException e) {
-                throw new RecordException(Exit.OUTPUT, out + ": cannot write the trace.dat: " + e.getMessage()
+                throw new ExitException(Exit.OUTPUT, out + ": cannot write the trace.dat: " + e.getMessage()
                         + "; no partial file was left");
             }
             lines.add(String.format("wrote %s (%.1f MB) from %s; see it with: trace-cmd report %s", out,
@@ -121,7 +121,7 @@ public final class ToDat {
         Spool(Path file, Metadata m) throws IOException {
             this.file = file;
             this.ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            this.spool = new PageSpool(ch, m.pageSize(), new PageCheck(m.pageSize(), m.order(), m.longSize()));
+            this.spool = new PageSpool(ch, new PageCheck(m.format()));
         }
 
         void add(byte[] chunk) throws IOException {

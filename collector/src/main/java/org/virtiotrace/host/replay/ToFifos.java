@@ -12,14 +12,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.Request;
-import org.virtiotrace.agent.nativeio.Fd;
-import org.virtiotrace.agent.nativeio.Native;
-import org.virtiotrace.agent.nativeio.NativeException;
-import org.virtiotrace.agent.nativeio.PollEvents;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.PollEvents;
+import org.virtiotrace.core.ports.PortNames;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.Request;
 import org.virtiotrace.host.Exit;
-import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.session.LogFormatException;
 import org.virtiotrace.host.session.LogReader;
 import org.virtiotrace.host.session.LogRecord;
@@ -81,10 +81,10 @@ public final class ToFifos {
         GuestEnds ctl = null;
         Thread player = null;
         try {
-            ctl = GuestEnds.make(nat, dir, portName(s.ctlPath(), PortLayout.CTL), false);
+            ctl = GuestEnds.make(nat, dir, portName(s.ctlPath(), PortNames.CONTROL), false);
             for (Map.Entry<Integer, String> e : s.dataPorts().entrySet()) {
                 data.put(e.getKey(), GuestEnds.make(nat, dir, portName(e.getValue(),
-                        String.format(PortLayout.DEFAULT_PORT_FORMAT, e.getKey())), true));
+                        String.format(PortNames.DATA_FORMAT, e.getKey())), true));
             }
             player = new Thread(() -> play(data), "replay-data");
             player.setDaemon(true);

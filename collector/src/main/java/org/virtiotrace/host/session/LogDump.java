@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.virtiotrace.agent.control.ReplyFrame;
-import org.virtiotrace.agent.control.ReplyScanner;
-import org.virtiotrace.agent.meta.GuestMetadata;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.core.wire.ReplyScanner;
 
 /**
  * {@code virtio-trace dump}: one line per record, like QEMU's replay-dump: its index, its time
@@ -91,7 +91,7 @@ public final class LogDump {
                 if (f.payload().length <= SHOW_TEXT_UP_TO) {
                     s.append(" ").append(show(f.payload()));
                 }
-                String page = GuestMetadata.parseInfo(f.text()).getProperty("subbuf-size");
+                String page = TraceMetadata.parseInfo(f.text()).getProperty("subbuf-size");
                 if (page != null && page.matches("\\d+")) {
                     pageSize = Integer.parseInt(page); // the handshake's: data chunks are then shown in pages
                 }

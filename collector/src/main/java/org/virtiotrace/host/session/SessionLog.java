@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.virtiotrace.agent.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.NativeException;
 
 /**
  * Appends a session's records to its log (docs/session-log.md). Crash-safe by construction:
@@ -159,7 +159,7 @@ public final class SessionLog implements AutoCloseable {
 
     /** A port's failure: its path, the errno when the failure had one, the message. */
     public void portError(String portPath, IOException e) {
-        long errno = e instanceof NativeException ne && ne.errno() != null ? ne.errno().intValue() : 0;
+        long errno = e instanceof NativeException ne ? ne.errnoNumber() : 0;
         event(SessionEvent.PORT_ERROR, portPath, errno, e.getMessage() == null ? e.toString() : e.getMessage());
     }
 

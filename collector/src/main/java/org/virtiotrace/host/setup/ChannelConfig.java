@@ -3,6 +3,7 @@ package org.virtiotrace.host.setup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.virtiotrace.core.ports.PortNames;
 import org.virtiotrace.host.link.PortLayout;
 
 /**
@@ -15,7 +16,7 @@ public final class ChannelConfig {
     }
 
     private static List<String> names(PortLayout ports, int cpus) {
-        List<String> n = new ArrayList<>(List.of(PortLayout.CTL));
+        List<String> n = new ArrayList<>(List.of(PortNames.CONTROL));
         for (int i = 0; i < cpus; i++) {
             n.add(ports.dataName(i));
         }

@@ -1,10 +1,16 @@
 package org.virtiotrace.host.setup;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import org.virtiotrace.core.nativeio.SystemCalls;
+import org.virtiotrace.core.ports.PortNames;
 import org.virtiotrace.host.link.PortLayout;
-import org.virtiotrace.host.posix.HostPosix;
 
 /**
  * Makes a guest's port directory: DIR (0700) with a FIFO pair NAME.in/NAME.out (0600) for the
@@ -19,29 +25,40 @@ public final class PortFiles {
     public static int make(PortLayout ports, int cpus, String group) throws IOException {
         Path d = ports.dir();
         Files.createDirectories(d);
-        int gid = group == null ? -1 : HostPosix.groupId(group);
-        HostPosix.chmod(d.toString(), gid < 0 ? 0700 : 0770);
-        if (gid >= 0) {
-            HostPosix.chown(d.toString(), -1, gid);
-        }
+        GroupPrincipal g = group == null ? null : group(group);
+        own(d, g, g == null ? "rwx------" : "rwxrwx---");
         if (ports.unix()) {
             return 0; // QEMU makes the sockets
         }
         int made = 0;
         for (int i = -1; i < cpus; i++) {
-            String name = i < 0 ? PortLayout.CTL : ports.dataName(i);
-            for (String end : new String[] {"in", "out"}) {
-                Path f = d.resolve(name + "." + end);
+            String name = i < 0 ? PortNames.CONTROL : ports.dataName(i);
+            for (String end : new String[] {PortNames.HOST_WRITES, PortNames.HOST_READS}) {
+                Path f = d.resolve(name + end);
                 if (!Files.exists(f)) {
-                    HostPosix.mkfifo(f.toString(), gid < 0 ? 0600 : 0660);
+                    SystemCalls.get().mkfifo(f.toString(), 0600);
                     made++;
                 }
-                if (gid >= 0) {
-                    HostPosix.chown(f.toString(), -1, gid);
-                    HostPosix.chmod(f.toString(), 0660);
-                }
+                own(f, g, g == null ? "rw-------" : "rw-rw----");
             }
         }
         return made;
+    }
+
+    /** A group by name or number (the JDK takes "1234" for gid 1234 when no group has that name). */
+    private static GroupPrincipal group(String name) throws IOException {
+        try {
+            return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
+        } catch (UserPrincipalNotFoundException e) {
+            throw new IOException("no group named '" + name + "' (see getent group)");
+        }
+    }
+
+    /** The mode as given (the umask may have taken bits away at creation) and, with a group, that group. */
+    private static void own(Path p, GroupPrincipal group, String mode) throws IOException {
+        if (group != null) {
+            Files.getFileAttributeView(p, PosixFileAttributeView.class).setGroup(group);
+        }
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
     }
 }

@@ -5,7 +5,8 @@ import java.io.StringReader;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Properties;
-import org.virtiotrace.agent.control.ReplyFrame;
+import org.virtiotrace.core.wire.ReplyFrame;
+import org.virtiotrace.host.control.TimedReply;
 
 /**
  * Takes clock-sync samples over the control port: a burst of {@code ?clock} probes, one at a

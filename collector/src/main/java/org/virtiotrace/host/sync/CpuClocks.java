@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord.Beat;
 
 /**
  * Each guest CPU's trace clock against the one the clock-sync probes read, from the heartbeats in
@@ -19,10 +20,6 @@ import java.util.Set;
 public final class CpuClocks {
     /** The trace clocks the kernel keeps per CPU (trace_clock_local): their CPUs may disagree. */
     static final Set<String> PER_CPU = Set.of("local", "perf");
-
-    /** One heartbeat's times: its CPU's trace clock, and the guest CLOCK_MONOTONIC it carries. */
-    public record Beat(long traceNs, long monoNs) {
-    }
 
     /**
      * One CPU's clock against the probed one.

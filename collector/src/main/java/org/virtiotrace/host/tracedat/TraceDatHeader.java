@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.virtiotrace.agent.meta.FileSet;
+import org.virtiotrace.core.meta.FileSet;
 
 /**
  * Everything of a trace.dat but the pages: the guest's byte order, long size and page size,

@@ -3,18 +3,18 @@ package org.virtiotrace.host.decode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.agent.tracefs.TraceInstance;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
-import org.virtiotrace.host.testing.InstancePages;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsLocator;
+import org.virtiotrace.testkit.InstancePages;
 
 /** The demo's fallback reader against the kernel's own counts, on real pages. */
 class EventDecoderTest {
@@ -30,8 +30,8 @@ class EventDecoderTest {
                 inst.mark("decoder " + i);
             }
             List<Path> pages = InstancePages.drain(inst, cpus, tmp);
-            FileSet meta = new GuestMetadata(inst.tracefs(), cpus, inst.tracefs().subBufferSize()).meta();
-            EventDecoder dec = new EventDecoder(meta, ByteOrder.nativeOrder(), inst.tracefs().subBufferSize());
+            FileSet meta = new TraceMetadata(inst.tracefs(), cpus, inst.tracefs().subBufferSize()).meta();
+            EventDecoder dec = new EventDecoder(meta, PageFormat.local(inst.tracefs().subBufferSize()));
             long events = 0;
             long read = 0;
             boolean sawLast = false;

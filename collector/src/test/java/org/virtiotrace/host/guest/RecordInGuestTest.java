@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.host.testing.Proc;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * {@code virtio-trace record} against a real QEMU guest (TCG, 2 vCPUs, the guest agent or a

@@ -17,7 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.tracefs.RingBufferPage;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.page.RingBufferPage;
 import org.virtiotrace.host.replay.RecordedSession;
 import org.virtiotrace.host.session.LogReader;
 import org.virtiotrace.host.session.LogRecord;
@@ -25,7 +26,7 @@ import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.sync.CpuClocks;
 import org.virtiotrace.host.sync.SyncFile;
 import org.virtiotrace.host.sync.SyncSample;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * Host and guest on one timeline with a real QEMU guest (TCG, 2 vCPUs, virtio-serial over
@@ -190,7 +191,7 @@ class TimelineInGuestTest {
         ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
         List<long[]> out = new ArrayList<>();
         for (int off = 0; off + GuestRun.PAGE <= b.length; off += GuestRun.PAGE) {
-            RingBufferPage page = RingBufferPage.parse(buf, off, GuestRun.PAGE);
+            RingBufferPage page = RingBufferPage.parse(buf, off, PageFormat.local(GuestRun.PAGE));
             out.add(new long[] {page.events() == 0 ? -1 : page.endTimestamp(), off + GuestRun.PAGE});
         }
         return out;

@@ -6,33 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.host.Exit;
-import org.virtiotrace.host.testing.HostRig;
+import org.virtiotrace.host.testing.HostRigPerTest;
 import org.virtiotrace.host.testing.Proc;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * virtio-trace record against the agent on this machine: the real tracefs (a private
  * instance), the FIFO pairs QEMU's pipe chardev would use, both programs as processes.
  */
-class RecordTest {
-    private HostRig rig;
-    private final AtomicBoolean loading = new AtomicBoolean(true);
+class RecordTest extends HostRigPerTest {
 
-    @BeforeEach
-    void rig() throws Exception {
-        rig = HostRig.create();
-    }
 
-    @AfterEach
-    void close() throws Exception {
-        loading.set(false);
-        rig.close();
-    }
 
     @Test
     void record_writes_a_trace_dat_with_every_event_the_kernel_handed_out() throws Exception {

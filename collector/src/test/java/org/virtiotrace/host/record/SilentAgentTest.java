@@ -7,35 +7,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.tracefs.TracefsLocator;
 import org.virtiotrace.host.Exit;
-import org.virtiotrace.host.testing.HostRig;
+import org.virtiotrace.host.testing.HostRigPerTest;
 import org.virtiotrace.host.testing.Proc;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * A guest agent that obeys 1 and 0 but never answers a request, as the kernel's C
  * trace-agent: played by a shell script that cats each CPU's trace_pipe_raw into its port
  * (holding the ports' write ends from the start, as QEMU does).
  */
-class SilentAgentTest {
-    private HostRig rig;
-    private final AtomicBoolean loading = new AtomicBoolean(true);
+class SilentAgentTest extends HostRigPerTest {
 
-    @BeforeEach
-    void rig() throws Exception {
-        rig = HostRig.create();
-    }
 
-    @AfterEach
-    void close() throws Exception {
-        loading.set(false);
-        rig.close();
-    }
 
     /** The stand-in: on 1 each CPU's pages flow (or {@code feed} goes to cpu0), on 0 they stop. */
     private Proc silentAgent(Path feed) throws Exception {
@@ -136,7 +122,7 @@ class SilentAgentTest {
                 rec.stderr());
         TraceCmd.Run r = TraceCmd.report(dat, "--cpu", "0");
         assertEquals(0, r.exit(), r.err());
-        var original = org.virtiotrace.agent.tracefs.PageStream.of(pages, page).pages();
+        var original = org.virtiotrace.core.page.PageStream.of(pages, page).pages();
         long kept = 0;
         for (int i = 0; i < original.size(); i++) {
             kept += i == 3 ? 0 : original.get(i).events();

@@ -12,43 +12,29 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.tracefs.TracefsLocator;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.sync.CpuClocks;
 import org.virtiotrace.host.sync.SyncFile;
-import org.virtiotrace.host.testing.HostRig;
+import org.virtiotrace.host.testing.HostRigPerTest;
 import org.virtiotrace.host.testing.Proc;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * Host and guest on one timeline, on this machine: the "guest" is the agent on a private
  * instance (local clock), the host trace another instance (mono clock) of the same kernel, so
  * one thread can write markers to both in a known order and the merged files must keep it.
  */
-class TimelineTest {
+class TimelineTest extends HostRigPerTest {
     private static final Pattern CAUSAL = Pattern.compile("\\s(\\d+\\.\\d{9}): .*vt-causal ([ABC]) (\\d+)");
 
-    private HostRig rig;
-    private final AtomicBoolean marking = new AtomicBoolean(true);
     private volatile Exception markFailure;
 
-    @BeforeEach
-    void rig() throws Exception {
-        rig = HostRig.create();
-    }
 
-    @AfterEach
-    void close() throws Exception {
-        marking.set(false);
-        rig.close();
-    }
 
     private static Optional<Path> hostInstance() throws Exception {
         try (Stream<Path> s = Files.list(TracefsLocator.DEFAULT_MOUNT.resolve("instances"))) {
@@ -66,7 +52,7 @@ class TimelineTest {
                     Thread.sleep(10);
                 }
                 Path hostMarker = host.resolve("trace_marker");
-                for (int i = 0; marking.get(); i++) {
+                for (int i = 0; loading.get(); i++) {
                     try {
                         rig.instance.mark("vt-causal A " + i);
                         spaced(i);
@@ -113,7 +99,7 @@ class TimelineTest {
                 "sched/sched_switch", "--duration", "3");
         markBothSides();
         assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
-        marking.set(false);
+        loading.set(false);
         TraceCmd.Run merged = TraceCmd.run("report", "-t", "-i", host.toString(), "-i", guest.toString());
         assertEquals(0, merged.exit(), merged.err());
         Map<Integer, double[]> triples = new HashMap<>();

@@ -9,39 +9,29 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.host.Exit;
-import org.virtiotrace.host.testing.HostRig;
+import org.virtiotrace.host.testing.HostRigPerTest;
 import org.virtiotrace.host.testing.Proc;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * record --session, then dump and replay, on this machine: the agent on the real tracefs (a
  * private instance) and FIFO ports, every program a process.
  */
-class ReplayTest {
-    private HostRig rig;
-    private final AtomicBoolean loading = new AtomicBoolean(true);
+class ReplayTest extends HostRigPerTest {
     private Path log;
     private Path dat;
 
     @BeforeEach
     void recordASession() throws Exception {
-        rig = HostRig.create();
         Proc rec = rig.recordSessionUnderLoad(loading::get);
         log = rig.work.resolve("vm.vtlog");
         dat = rig.work.resolve("vm.dat");
         assertTrue(rec.stderr().contains("session log " + log), rec.stderr());
     }
 
-    @AfterEach
-    void close() throws Exception {
-        loading.set(false);
-        rig.close();
-    }
 
     private Proc virtioTrace(String... args) throws Exception {
         return rig.track(Proc.virtioTrace(args));

@@ -12,13 +12,11 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.host.testing.HostRig;
+import org.virtiotrace.host.testing.HostRigPerTest;
 import org.virtiotrace.host.testing.Proc;
 
 /**
@@ -29,7 +27,7 @@ import org.virtiotrace.host.testing.Proc;
  * (taken from Debian's qemu source package by src/test/python/fetch-qemu-simpletrace.sh) reads
  * every record of it with the shipped trace-events file.
  */
-class IndependentReaderTest {
+class IndependentReaderTest extends HostRigPerTest {
     private static final Path READER = Path.of("src/test/python/read_vtlog.py");
     private static final Path FETCH_QEMU = Path.of("src/test/python/fetch-qemu-simpletrace.sh");
     private static final Path QEMU_SCRIPTS = Path.of("/var/cache/virtio-trace-agent/qemu-simpletrace");
@@ -37,25 +35,17 @@ class IndependentReaderTest {
     private static final Pattern CPU_DATA = Pattern.compile(
             "\"(\\d+)\": \\{\\s*\"bytes\": (\\d+),\\s*\"sha256\": \"([0-9a-f]{64})\"");
 
-    private HostRig rig;
-    private final AtomicBoolean loading = new AtomicBoolean(true);
     private Path log;
     private Path raw;
 
     @BeforeEach
     void recordASession() throws Exception {
-        rig = HostRig.create();
         raw = rig.work.resolve("raw");
         rig.recordSessionUnderLoad(loading::get, "--raw", raw.toString());
         log = rig.work.resolve("vm.vtlog");
         loading.set(false);
     }
 
-    @AfterEach
-    void close() throws Exception {
-        loading.set(false);
-        rig.close();
-    }
 
     private Proc python(Path file) throws Exception {
         Proc p = rig.track(Proc.start(List.of("python3", READER.toString(), EVENTS.toString(), file.toString())));

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.virtiotrace.host.sync.CpuClocks.Beat;
+import org.virtiotrace.core.heartbeat.HeartbeatRecord.Beat;
 import org.virtiotrace.host.sync.CpuClocks.CpuClock;
 import org.virtiotrace.host.tracedat.TimeOptions;
 

@@ -9,8 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.virtiotrace.agent.tracefs.TraceInstance;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsLocator;
 
 /**
  * Both sides on this machine: a private trace instance on the real tracefs, a port

@@ -26,8 +26,13 @@ public final class Proc implements AutoCloseable {
 
     /** {@code mainClass} with {@code args}, on this test's class path. */
     public static Proc java(String mainClass, List<String> args) throws IOException {
+        return java(mainClass, args, "");
+    }
+
+    /** The same with {@code before} ahead of the test's class path. */
+    private static Proc java(String mainClass, List<String> args, String before) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String cp = before + System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "--add-opens", "java.base/java.io=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "-cp", cp, mainClass));
@@ -50,9 +55,13 @@ public final class Proc implements AutoCloseable {
         return java("org.virtiotrace.host.cli.Main", List.of(args));
     }
 
-    /** trace-agent with {@code args}. */
+    /** trace-agent with {@code args}: the agent module's classes, with the core this module has too. */
     public static Proc traceAgent(List<String> args) throws IOException {
-        return java("org.virtiotrace.agent.cli.Main", args);
+        String classes = System.getProperty("agent.classes");
+        if (classes == null || !Files.isDirectory(Path.of(classes))) {
+            throw new IllegalStateException("no agent classes (" + classes + "): run through mvn test or verify");
+        }
+        return java("org.virtiotrace.agent.cli.Main", args, classes + File.pathSeparator);
     }
 
     public int waitFor(Duration timeout) throws InterruptedException {

@@ -16,15 +16,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.agent.tracefs.TraceInstance;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
-import org.virtiotrace.host.testing.InstancePages;
-import org.virtiotrace.host.testing.OnCpu;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsLocator;
 import org.virtiotrace.host.tracedat.TimeOptions.Sample;
+import org.virtiotrace.testkit.InstancePages;
+import org.virtiotrace.testkit.OnCpu;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * The timeline options (TRACEID, GUEST, TIME_SHIFT) as the real trace-cmd applies them: the
@@ -56,8 +56,8 @@ class TimeOptionsTest {
             });
         }
         pages = InstancePages.drain(instance, cpus, tmp).stream().map(p -> p == null ? null : CpuData.of(p)).toList();
-        FileSet set = new GuestMetadata(instance.tracefs(), cpus, instance.tracefs().subBufferSize()).meta();
-        Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElseThrow());
+        FileSet set = new TraceMetadata(instance.tracefs(), cpus, instance.tracefs().subBufferSize()).meta();
+        Properties info = TraceMetadata.parseInfo(set.text(TraceMetadata.INFO).orElseThrow());
         header = TraceDatHeader.from(set, info, cpus.stream().max().getAsInt() + 1);
     }
 

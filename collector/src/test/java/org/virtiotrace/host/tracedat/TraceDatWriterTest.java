@@ -7,20 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.virtiotrace.agent.cpu.CpuList;
-import org.virtiotrace.agent.meta.FileSet;
-import org.virtiotrace.agent.meta.GuestMetadata;
-import org.virtiotrace.agent.tracefs.TraceInstance;
-import org.virtiotrace.agent.tracefs.TracefsLocator;
-import org.virtiotrace.host.testing.InstancePages;
-import org.virtiotrace.host.testing.TraceCmd;
+import org.virtiotrace.core.cpu.CpuList;
+import org.virtiotrace.core.meta.FileSet;
+import org.virtiotrace.core.meta.TraceMetadata;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsLocator;
+import org.virtiotrace.testkit.InstancePages;
+import org.virtiotrace.testkit.TraceCmd;
 
 /**
  * The trace.dat writer against this machine's real tracefs: metadata read by the agent's own
@@ -55,9 +54,9 @@ class TraceDatWriterTest {
     }
 
     private Path writeDat(List<Path> pages) throws IOException {
-        GuestMetadata meta = new GuestMetadata(instance.tracefs(), cpus, instance.tracefs().subBufferSize());
+        TraceMetadata meta = new TraceMetadata(instance.tracefs(), cpus, instance.tracefs().subBufferSize());
         FileSet set = meta.meta();
-        Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElseThrow());
+        Properties info = TraceMetadata.parseInfo(set.text(TraceMetadata.INFO).orElseThrow());
         Path out = tmp.resolve("trace.dat");
         TraceDatWriter.write(out, TraceDatHeader.from(set, info, cpus.stream().max().getAsInt() + 1), data(pages));
         return out;
@@ -138,9 +137,9 @@ class TraceDatWriterTest {
                 .inheritIO().start();
         assertEquals(0, m.waitFor());
         try {
-            GuestMetadata meta = new GuestMetadata(instance.tracefs(), cpus, instance.tracefs().subBufferSize());
+            TraceMetadata meta = new TraceMetadata(instance.tracefs(), cpus, instance.tracefs().subBufferSize());
             FileSet set = meta.meta();
-            Properties info = GuestMetadata.parseInfo(set.text(GuestMetadata.INFO).orElseThrow());
+            Properties info = TraceMetadata.parseInfo(set.text(TraceMetadata.INFO).orElseThrow());
             Path out = small.resolve("trace.dat");
             IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
                     () -> TraceDatWriter.write(out, TraceDatHeader.from(set, info, 2), data(pages)));

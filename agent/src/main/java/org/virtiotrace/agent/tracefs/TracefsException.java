@@ -1,8 +1,0 @@
-package org.virtiotrace.agent.tracefs;
-
-/** tracefs cannot be found, mounted or used; the message says what to do. */
-public final class TracefsException extends Exception {
-    public TracefsException(String message) {
-        super(message);
-    }
-}

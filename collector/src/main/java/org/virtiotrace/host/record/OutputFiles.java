@@ -1,0 +1,83 @@
+package org.virtiotrace.host.record;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.virtiotrace.host.Exit;
+import org.virtiotrace.host.ExitException;
+import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.sync.SyncFile;
+import org.virtiotrace.host.tracedat.CpuData;
+import org.virtiotrace.host.tracedat.TraceDatHeader;
+import org.virtiotrace.host.tracedat.TraceDatWriter;
+
+/**
+ * The output step, after the recording: the guest's trace.dat (with the clock-sync options), its
+ * FILE.sync, --raw's metadata files beside the streams, and --host's host file. Returns what it
+ * wrote, as summary lines; a trace.dat that cannot be written is the one failure that ends the
+ * command (exit 7, nothing half-written left).
+ */
+final class OutputFiles {
+    private OutputFiles() {
+    }
+
+    static List<String> write(RecordOptions opt, Recorded r, HostRecording host, PortLayout ports)
+            throws ExitException {
+        List<String> lines = new ArrayList<>();
+        if (!r.meta().usable()) {
+            lines.add("no trace.dat: no metadata. The raw streams are in " + r.spoolDir());
+            return lines;
+        }
+        if (opt.rawDir() != null) {
+            try {
+                r.meta().files().writeTo(opt.rawDir());
+            } catch (IOException e) {
+                throw new ExitException(Exit.OUTPUT, opt.rawDir() + ": cannot write the metadata files: " + e.getMessage());
+            }
+        }
+        if (opt.output() != null) {
+            lines.add(traceDat(opt.output(), r));
+            lines.addAll(r.sync().summary());
+            lines.addAll(syncFile(opt.output(), r.sync()));
+        }
+        if (opt.rawDir() != null) {
+            lines.add("raw streams and metadata in " + opt.rawDir() + " (trace-cmd restore -c -t " + opt.rawDir()
+                    + " -k " + opt.rawDir() + "/kallsyms -o head.dat; trace-cmd restore -i head.dat -o trace.dat "
+                    + opt.rawDir() + "/cpu*.raw)");
+        }
+        if (opt.output() != null) {
+            host.write(lines, ports, r.cpus().size(), r.sync().hostTraceId(), r.sync().guestTraceId(), opt.output(),
+                    r.sync().dateOffset());
+        }
+        return lines;
+    }
+
+    private static String traceDat(Path out, Recorded r) throws ExitException {
+        List<CpuData> data = CpuData.byCpu(r.data());
+        long t0 = System.nanoTime();
+        try {
+            TraceDatWriter.write(out, TraceDatHeader.from(r.meta().files(), r.meta().info(), data.size())
+                    .withTime(r.sync().guestOptions(data.size())), data);
+            return String.format("wrote %s (%.1f MB) in %d ms; see it with: trace-cmd report %s", out,
+                    Files.size(out) / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), out);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ExitException(Exit.OUTPUT, out + ": cannot write the trace.dat: " + e.getMessage()
+                    + "; no partial file was left");
+        }
+    }
+
+    /** FILE.sync beside the trace.dat: the clock-sync samples, for sync-report. */
+    private static List<String> syncFile(Path traceDat, TimelineSync sync) {
+        try {
+            Path f = sync.writeBeside(traceDat);
+            return f == null ? List.of()
+                    : List.of("clock-sync samples in " + f + " (virtio-trace sync-report " + traceDat + ")");
+        } catch (IOException e) {
+            return List.of("warning: " + SyncFile.beside(traceDat) + ": cannot write the clock-sync samples: "
+                    + e.getMessage());
+        }
+    }
+}

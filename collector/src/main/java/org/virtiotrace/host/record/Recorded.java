@@ -1,0 +1,49 @@
+package org.virtiotrace.host.record;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.virtiotrace.host.control.Metadata;
+import org.virtiotrace.host.tracedat.CpuData;
+
+/**
+ * What a recording collected, once its CPU threads have ended: the guest's metadata, each CPU's
+ * checked pages (in the spool, or as ranges of the session log) and counts, the clock samples,
+ * and what went wrong on the way. Owns the spool until closed; a spool that is the only copy of
+ * the streams ({@code --raw}, or no metadata) is kept.
+ *
+ * @param agentGone the agent did not answer after the stop: every CPU may have ended early
+ */
+record Recorded(Metadata meta, List<CpuCollector> cpus, TimelineSync sync, List<String> warnings,
+                long startedNanos, long stoppedNanos, boolean agentGone, Path spoolDir, boolean keepSpool)
+        implements AutoCloseable {
+
+    /** Each CPU's pages for the trace.dat, by CPU number. */
+    Map<Integer, CpuData> data() {
+        Map<Integer, CpuData> byCpu = new TreeMap<>();
+        cpus.forEach(c -> byCpu.put(c.cpu, c.data()));
+        return byCpu;
+    }
+
+    /** Removes the spool unless it is to be kept. */
+    @Override
+    public void close() throws IOException {
+        removeSpool(spoolDir, keepSpool);
+    }
+
+    /** A spool directory and what is in it, unless it is to be kept (or there is none). */
+    static void removeSpool(Path dir, boolean keep) throws IOException {
+        if (keep || dir == null) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package org.virtiotrace.core.pump;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.virtiotrace.core.heartbeat.HeartbeatMarker;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.nativeio.NativeException;
+import org.virtiotrace.core.nativeio.Pipe;
+import org.virtiotrace.core.nativeio.PollEvents;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.core.page.RingBufferPage;
+import org.virtiotrace.core.ring.PageRing;
+import org.virtiotrace.core.sink.Sink;
+import org.virtiotrace.core.tracefs.Tracefs;
+
+/**
+ * One CPU's mover: trace_pipe_raw -> pipe -> sink with splice, on a thread pinned to
+ * that CPU. The thread owns the trace fd, the pipe, the sink's fd and the backlog's
+ * carry; other threads talk to it only through {@link PumpControl}, and read its ring
+ * only under the ring's lock.
+ *
+ * <p>Invariant: the pipe holds whole sub-buffers only (splice from trace_pipe_raw moves
+ * whole ones, the partial-page flush writes a whole one), and a chunk taken from the
+ * kernel is delivered whole before anything else happens, so no page is ever torn.
+ *
+ * <p>With a ring (ports, not -o), pages go straight to the port while the backlog is
+ * empty. When the port is missing, or accepts nothing for the stall timeout, they go
+ * to the ring instead; from then on every page goes through the ring, which the port
+ * drains oldest first, until it is empty and the direct path resumes. Order is kept.
+ * That is {@link Delivery}'s work (with {@link StallReport} saying what a stall cost);
+ * this class is the thread's loop: orders, taking pages from the kernel, sleeping.
+ */
+public final class CpuPump implements Runnable {
+    /** After a start order, look again after 1, 2, 4 ... ms: the first page goes out at once. */
+    private static final int FIRST_WAIT_MS = 1;
+    /** Longest sleep while no event is written to the CPU's ring buffer (see {@link QuietProbe}). */
+    private static final int QUIET_MAX_WAIT_MS = 1000;
+
+    private final int cpu;
+    private final Native nat;
+    private final Fd trace;
+    private final Pipe pipe;
+    private final PumpControl control;
+    private final PumpCounters counters = new PumpCounters();
+    private final int subBufferSize;
+    private final long drainBudget;
+    /**
+     * Longest sleep between looks at the ring buffer while running: half the promised
+     * page latency. poll() on trace_pipe_raw only fires once buffer_percent of the
+     * buffer is full, so under a trickle of events this timer is what delivers a
+     * completed page in time. Each wake-up costs ~90 us of CPU on a VM (measured), so
+     * this is the knob between idle cost and latency.
+     */
+    private final int maxIdleWaitMs;
+    private final int quietMaxWaitMs;
+    private final QuietProbe quiet;
+    private final ByteBuffer page;
+    private final CountDownLatch warm = new CountDownLatch(1);
+    private final Routing routing;
+    private final Delivery delivery;
+    /** Set before the thread starts (Thread.start orders it), then the pump thread's alone. */
+    private HeartbeatMarker heartbeat;
+    private volatile Runnable onEnd = () -> { };
+
+    /**
+     * @param sink       where pages go; null while the port is missing or with --sink memory
+     * @param ring       memory for pages the port cannot take; null in -o mode (stdout waits)
+     * @param portLookup finds a missing port later; null when none is wanted
+     */
+    public CpuPump(int cpu, Native nat, Tracefs tracefs, Fd trace, Pipe pipe, Sink sink, PageRing ring,
+                   PortLookup portLookup, PumpControl control, int subBufferSize, long drainBudget,
+                   int pageLatencyMs, int stallTimeoutMs) {
+        this.cpu = cpu;
+        this.nat = nat;
+        this.trace = trace;
+        this.pipe = pipe;
+        this.control = control;
+        this.subBufferSize = subBufferSize;
+        this.drainBudget = drainBudget;
+        this.maxIdleWaitMs = Math.max(1, pageLatencyMs / 2);
+        this.quietMaxWaitMs = Math.max(QUIET_MAX_WAIT_MS, maxIdleWaitMs);
+        this.quiet = new QuietProbe(nat, tracefs.statsFile(cpu).toString());
+        this.page = ByteBuffer.allocateDirect(subBufferSize).order(ByteOrder.nativeOrder());
+        this.routing = new Routing(sink != null ? Route.PORT : portLookup != null ? Route.MISSING : Route.MEMORY,
+                sink != null ? sink.name() : portLookup != null ? portLookup.expectedPath() : "memory");
+        this.delivery = new Delivery(cpu, nat, tracefs, pipe, sink, ring, portLookup, control, counters,
+                stallTimeoutMs, routing);
+    }
+
+    public int cpu() {
+        return cpu;
+    }
+
+    public PumpControl control() {
+        return control;
+    }
+
+    public PumpCounters counters() {
+        return counters;
+    }
+
+    /** The ring, or empty in -o mode. */
+    public Optional<PageRing> ring() {
+        return delivery.ring();
+    }
+
+    public Route route() {
+        return routing.current();
+    }
+
+    /** Called on the pump's thread when it ends, for whatever reason; set before the thread starts. */
+    public void whenEnded(Runnable r) {
+        onEnd = r;
+    }
+
+    /** Called on the pump's thread when pages change route (port stalled, port back...); set before start. */
+    public void whenRouteChanges(Runnable r) {
+        routing.whenChanges(r);
+    }
+
+    /** Waits (bounded) until the thread has warmed its hot path up and entered its loop. */
+    public void awaitWarm(long timeoutMs) throws InterruptedException {
+        warm.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The port's path (or where it is expected), "stdout", or "memory" with --sink memory. */
+    public String sinkName() {
+        return routing.destination();
+    }
+
+    @Override
+    public void run() {
+        try {
+            nat.pinToCpu(cpu);
+        } catch (NativeException e) {
+            Log.warn("cpu%d: cannot pin the pump thread: %s; running unpinned", cpu, e.getMessage());
+        }
+        try {
+            Warmup.nativePath(nat, subBufferSize);
+            warm.countDown();
+            loop();
+        } catch (NativeException e) {
+            Log.error("cpu%d: %s; this CPU's trace stops here, the others go on", cpu, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            warm.countDown();
+            trace.close();
+            pipe.close();
+            delivery.closeSink();
+            if (heartbeat != null) {
+                heartbeat.close();
+            }
+            onEnd.run();
+        }
+    }
+
+    private void loop() throws NativeException, InterruptedException {
+        boolean running = false;
+        boolean firstPage = false;
+        boolean trustPoll = true;
+        int waitMs = FIRST_WAIT_MS;
+        int quietWaitMs = 0;
+        boolean tookPages = false; // since the last sleep: only a CPU that gave nothing is probed
+        while (true) {
+            PumpControl.Mode mode = control.mode();
+            if (mode == PumpControl.Mode.SHUTDOWN) {
+                boolean runEnded = control.takeStopPending();
+                if (runEnded || running) {
+                    finish();
+                }
+                delivery.sendBacklogUntilDeadline();
+                return;
+            }
+            delivery.lookForPort();
+            long sent = delivery.sendBacklog();
+            if (mode == PumpControl.Mode.PAUSED) {
+                boolean runEnded = control.takeStopPending();
+                if (runEnded || running) {
+                    finish();
+                    running = false;
+                }
+                if (sent == 0) {
+                    delivery.waitFor(null, 0, -1);
+                }
+                continue;
+            }
+            if (!running) {
+                running = true;
+                firstPage = true;
+                waitMs = FIRST_WAIT_MS;
+                if (heartbeat != null) {
+                    heartbeat.restart();
+                }
+            }
+            int beatMs = beat();
+            long n = nat.splice(trace, pipe.writeEnd(), pipe.capacity() - delivery.bytesInPipe());
+            if (n > 0) {
+                if (firstPage && Log.isDebug()) {
+                    Log.debug("cpu%d: first %d bytes %d us after the start order", cpu, n,
+                            (System.nanoTime() - control.startedAt()) / 1000);
+                }
+                firstPage = false;
+                tookPages = true;
+                counters.addChunk();
+                delivery.addedToPipe(n);
+                trustPoll = true;
+                if (!delivery.deliver()) {
+                    return; // shutdown's grace period ran out with the port still full
+                }
+                continue;
+            }
+            if (sent > 0) {
+                continue;
+            }
+            // No whole page yet (EAGAIN, or 0 which is not end of file here). Sleep until the
+            // kernel says buffer_percent is reached, an order arrives, or the timer fires.
+            // With buffer_percent 0 poll reports data that splice cannot take yet (NOTES);
+            // after one such false alarm the wait ignores the trace fd: a timer, not a spin.
+            // A CPU to which no event was written since the last look cannot complete a page:
+            // its sleeps grow to a second (an idle agent costs next to nothing); one event
+            // and they are back to half the page latency.
+            int sleepMs = waitMs;
+            if (waitMs >= maxIdleWaitMs && !tookPages && quiet.quietSinceLastLook()) {
+                quietWaitMs = Math.min(Math.max(quietWaitMs * 2, maxIdleWaitMs * 2), quietMaxWaitMs);
+                sleepMs = quietWaitMs;
+            } else {
+                quietWaitMs = 0;
+            }
+            tookPages = false;
+            int revents = delivery.waitFor(trustPoll ? trace : null, PollEvents.IN, Math.min(sleepMs, beatMs));
+            counters.addWakeup();
+            trustPoll = !PollEvents.has(revents, PollEvents.IN);
+            waitMs = Math.min(waitMs * 2, maxIdleWaitMs);
+        }
+    }
+
+    /** This CPU's heartbeat while tracing; returns the ms until the next is due. */
+    private int beat() {
+        if (heartbeat == null) {
+            return Integer.MAX_VALUE;
+        }
+        long before = heartbeat.beats();
+        int ms = heartbeat.beatIfDue(System.nanoTime());
+        quiet.wroteOwn(heartbeat.beats() - before);
+        return ms;
+    }
+
+    /** Releases what the pump owns when its thread never ran (a start that failed after it was made). */
+    public void discard() {
+        trace.close();
+        pipe.close();
+        delivery.closeSink();
+        if (heartbeat != null) {
+            heartbeat.close();
+        }
+        control.close();
+    }
+
+    /** Gives this CPU's stream a heartbeat; call before the thread starts. */
+    public void heartbeat(HeartbeatMarker marker) {
+        this.heartbeat = marker;
+    }
+
+    /**
+     * On stop and at exit: deliver what was taken, then what the kernel still holds
+     * (bounded by one buffer's worth, so a live trace cannot keep us here), then the
+     * partial page, so the host has every event that was in the buffer.
+     */
+    private void finish() throws NativeException, InterruptedException {
+        if (!delivery.deliver()) {
+            return;
+        }
+        long budget = drainBudget;
+        // splice refuses (EINVAL) a length below one sub-buffer: stop at the last whole one
+        while (budget >= subBufferSize && !control.shutdownExpired()) {
+            long n = nat.splice(trace, pipe.writeEnd(), Math.min(pipe.capacity(), budget));
+            if (n <= 0) {
+                break;
+            }
+            delivery.addedToPipe(n);
+            budget -= n;
+            if (!delivery.deliver()) {
+                return;
+            }
+        }
+        if (!control.shutdownExpired()) {
+            flushPartialPage();
+        }
+    }
+
+    /** read() hands out the page still being written, zero padded to a whole sub-buffer. */
+    private void flushPartialPage() throws NativeException, InterruptedException {
+        page.clear();
+        int n = nat.read(trace, page);
+        if (n <= 0) {
+            return; // nothing buffered
+        }
+        if (n != subBufferSize) {
+            Log.warn("cpu%d: %s returned %d bytes, not a %d-byte page; dropped it", cpu, trace.path(), n,
+                    subBufferSize);
+            return;
+        }
+        if (RingBufferPage.dataBytes(RingBufferPage.commitWord(page, 0, PageFormat.local(subBufferSize))) == 0) {
+            return;
+        }
+        page.flip();
+        while (page.hasRemaining()) {
+            if (nat.write(pipe.writeEnd(), page) == Native.WOULD_BLOCK) {
+                // cannot happen with an empty pipe of >= one page; refuse to tear rather than spin
+                Log.warn("cpu%d: no room for the partial page in the pipe; it stays undelivered", cpu);
+                return;
+            }
+        }
+        delivery.addedToPipe(subBufferSize);
+        counters.addFlushedPage();
+        delivery.deliver();
+    }
+}

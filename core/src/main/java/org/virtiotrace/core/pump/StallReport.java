@@ -1,0 +1,113 @@
+package org.virtiotrace.core.pump;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.ring.PageRing;
+import org.virtiotrace.core.ring.RingStats;
+import org.virtiotrace.core.sink.Sink;
+import org.virtiotrace.core.tracefs.CpuStats;
+import org.virtiotrace.core.tracefs.Tracefs;
+
+/**
+ * One CPU's port stall, from the first write the port refused to the moment it takes data
+ * again: when it began, the kernel's and the ring's counts at that moment, and what is said
+ * when it ends (how long it lasted, what went through memory, how many events the kernel
+ * overwrote meanwhile). Used by the pump thread only.
+ */
+final class StallReport {
+    /** A port stall at least this long is reported with the kernel's overwrite count. */
+    private static final long STALL_REPORT_NANOS = 1_000_000_000L;
+
+    private final int cpu;
+    private final Tracefs tracefs;
+    private final PageRing ring;
+    private long stalledSince;
+    private CpuStats statsAtStall;
+    private RingStats ringAtStall;
+
+    /** @param ring the pump's memory ring; null in -o mode */
+    StallReport(int cpu, Tracefs tracefs, PageRing ring) {
+        this.cpu = cpu;
+        this.tracefs = tracefs;
+        this.ring = ring;
+    }
+
+    /** The port refused data at {@code now}: a stall begins, unless one already has. */
+    void began(long now) {
+        if (stalledSince == 0) {
+            stalledSince = now;
+            statsAtStall = statsOrNull();
+            ringAtStall = ring == null ? null : ring.stats();
+        }
+    }
+
+    /** How long, at {@code now}, the port has accepted nothing; only while a stall is on. */
+    long lasted(long now) {
+        return now - stalledSince;
+    }
+
+    /** The port took a whole chunk straight from the pipe: a stall, if any, is over. */
+    void portTookDataAgain(Sink port) {
+        if (stalledSince != 0) {
+            reportStall(System.nanoTime() - stalledSince, port);
+            stalledSince = 0;
+        }
+    }
+
+    /** The port took the last of the backlog: says what the stall (if any) cost, and ends it. */
+    void backlogDelivered(Sink port) {
+        if (stalledSince != 0 && ringAtStall != null) {
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalledSince);
+            RingStats now = ring.stats();
+            long lost = now.overwrittenBytes() - ringAtStall.overwrittenBytes();
+            Log.notice("cpu%d: %s took the backlog (%d bytes went through memory); live pages go straight to it "
+                    + "again after %.1f s%s", cpu, port.name(), now.writtenBytes() - ringAtStall.writtenBytes(),
+                    ms / 1000.0, lost > 0 ? "; the ring overwrote " + lost + " of its oldest bytes"
+                            : "; nothing was lost");
+            reportKernelLoss(Double.NaN, port);
+        } else {
+            Log.notice("cpu%d: %s took the backlog; live pages go straight to it again", cpu, port.name());
+        }
+        stalledSince = 0;
+    }
+
+    private void reportStall(long nanos, Sink port) {
+        if (nanos < STALL_REPORT_NANOS) {
+            return;
+        }
+        double secs = nanos / 1e9;
+        if (!reportKernelLoss(secs, port)) {
+            Log.notice("cpu%d: %s accepted data again after %.1f s", cpu, port.name(), secs);
+        }
+    }
+
+    /**
+     * Says how many events the kernel overwrote since the stall began; false when it cannot
+     * tell. {@code secs} is how long the port accepted nothing, or NaN when the backlog, not
+     * the port's return, ends the stall.
+     */
+    private boolean reportKernelLoss(double secs, Sink port) {
+        CpuStats after = statsOrNull();
+        if (statsAtStall == null || after == null) {
+            return false;
+        }
+        long lost = after.lostSince(statsAtStall);
+        String took = Double.isNaN(secs) ? "meanwhile" : String.format("in the %.1f s it accepted nothing", secs);
+        if (lost > 0) {
+            Log.warn("cpu%d: the kernel overwrote %d events %s", cpu, lost, took);
+        } else if (!Double.isNaN(secs)) {
+            Log.notice("cpu%d: %s accepted data again after %.1f s; the kernel lost no events", cpu, port.name(),
+                    secs);
+        }
+        return true;
+    }
+
+    private CpuStats statsOrNull() {
+        try {
+            return tracefs.stats(cpu);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}
