@@ -1,24 +1,14 @@
 package org.virtiotrace.host;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import org.virtiotrace.core.Version;
 
-/** This build's version, as --version prints it and the session log records it. */
+/** This build's version as the session log records it and --version prints it. */
 public final class VersionText {
     private VersionText() {
     }
 
-    /** "virtio-trace 1.2.3": the Maven project version baked into the jar. */
+    /** "virtio-trace 1.2.3". */
     public static String collector() {
-        Properties p = new Properties();
-        try (InputStream in = VersionText.class.getResourceAsStream("/org/virtiotrace/host/version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            // a jar without it says unknown
-        }
-        return "virtio-trace " + p.getProperty("version", "unknown");
+        return "virtio-trace " + Version.number();
     }
 }

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.virtiotrace.core.page.PageStream;
+import org.virtiotrace.testkit.FifoPorts;
+import org.virtiotrace.testkit.guest.QemuGuest;
 
 /**
  * The package in a real QEMU guest that boots systemd as PID 1 with udev, with real
@@ -31,12 +33,16 @@ import org.virtiotrace.core.page.PageStream;
 class ServiceInGuestTest {
     private static final String WAITING = "waiting for the host's start order";
     private static final String CTL_LINK = "/dev/virtio-ports/agent-ctl-path";
-    private static SystemdGuest guest;
+    private static QemuGuest guest;
+    private static TraceAgentUnit unit;
+    private static FifoPorts host;
     private static String firstMainPid;
 
     @BeforeAll
     static void bootTheGuest() throws Exception {
-        guest = SystemdGuest.boot("service", 2);
+        guest = QemuGuest.systemd(QemuGuest.repoRoot().resolve("deb/target/systemd-guest/service"), 2);
+        unit = new TraceAgentUnit(guest);
+        host = guest.hostPorts();
     }
 
     @AfterAll
@@ -55,7 +61,7 @@ class ServiceInGuestTest {
     @Test
     @Order(1)
     void udev_starts_the_service_when_the_control_port_appears_and_it_reports_ready() throws Exception {
-        Map<String, String> u = guest.awaitAgent("active", "running", Duration.ofSeconds(180));
+        Map<String, String> u = unit.await("active", "running", Duration.ofSeconds(180));
         assertEquals("active", u.get("ActiveState"), "trace-agent.service did not come up: " + u + context());
         assertEquals("running", u.get("SubState"), u + context());
         assertTrue(u.get("StatusText").startsWith(WAITING), "Type=notify STATUS= after READY=1: " + u);
@@ -67,16 +73,16 @@ class ServiceInGuestTest {
         assertTrue(dev.contains("SYSTEMD_WANTS=trace-agent.service"), "the rule did not match the port:\n" + dev);
         String device = guest.sh("systemd-escape -p --suffix=device \"/sys$(udevadm info -q path " + CTL_LINK
                 + ")\"").trim();
-        assertTrue(guest.unit(device, "Wants").get("Wants").contains("trace-agent.service"),
+        assertTrue(unit.showUnit(device, "Wants").get("Wants").contains("trace-agent.service"),
                 device + " does not want the service");
-        String journal = guest.journal();
+        String journal = unit.journal();
         assertTrue(journal.contains("ready: 2 CPUs"), "the agent's ready line is not in the journal" + context());
     }
 
     @Test
     @Order(2)
     void the_hardened_unit_opens_the_real_vport_nodes() throws Exception {
-        Map<String, String> u = guest.agentUnit("DevicePolicy", "DeviceAllow", "MainPID");
+        Map<String, String> u = unit.show("DevicePolicy", "DeviceAllow", "MainPID");
         assertEquals("closed", u.get("DevicePolicy"));
         assertTrue(u.get("DeviceAllow").contains("char-virtio-portsdev rw"), u.toString());
         // the links point at /dev/vportNpM character devices of the virtio-portsdev major
@@ -102,29 +108,29 @@ class ServiceInGuestTest {
     @Order(3)
     void orders_from_the_host_move_whole_pages_through_the_real_ports() throws Exception {
         guest.sh("echo 1 > /sys/kernel/tracing/events/sched/enable");
-        assertEquals(0, guest.host.drain(1500), "bytes before the start order" + context());
-        guest.host.send("1\n");
+        assertEquals(0, host.drain(1500), "bytes before the start order" + context());
+        host.send("1\n");
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while ((guest.host.received(0).length == 0 || guest.host.received(1).length == 0)
+        while ((host.received(0).length == 0 || host.received(1).length == 0)
                 && System.nanoTime() < end) {
-            guest.host.drain(200);
+            host.drain(200);
         }
-        assertTrue(guest.host.received(0).length > 0 && guest.host.received(1).length > 0,
+        assertTrue(host.received(0).length > 0 && host.received(1).length > 0,
                 "no data on a vCPU's port after the start order" + context());
-        assertTrue(guest.agentUnit("StatusText").get("StatusText").startsWith("tracing"),
+        assertTrue(unit.show("StatusText").get("StatusText").startsWith("tracing"),
                 "STATUS= after the start order" + context());
-        guest.host.drain(2000);
-        guest.host.send("0\n");
-        guest.host.drainUntilQuiet(1500, 30_000);
-        assertEquals(0, guest.host.drain(2000), "bytes after the stop order went quiet" + context());
+        host.drain(2000);
+        host.send("0\n");
+        host.drainUntilQuiet(1500, 30_000);
+        assertEquals(0, host.drain(2000), "bytes after the stop order went quiet" + context());
         for (int cpu = 0; cpu < 2; cpu++) {
-            byte[] got = guest.host.received(cpu);
-            assertEquals(0, got.length % SystemdGuest.PAGE, "cpu" + cpu + ": not whole pages: " + got.length);
-            PageStream s = PageStream.of(got, SystemdGuest.PAGE);
+            byte[] got = host.received(cpu);
+            assertEquals(0, got.length % QemuGuest.PAGE, "cpu" + cpu + ": not whole pages: " + got.length);
+            PageStream s = PageStream.of(got, QemuGuest.PAGE);
             assertEquals(List.of(), s.defects(), "cpu" + cpu);
             assertTrue(s.events() > 0, "cpu" + cpu + " sent no events");
         }
-        Map<String, String> u = guest.agentUnit("ActiveState", "SubState", "StatusText");
+        Map<String, String> u = unit.show("ActiveState", "SubState", "StatusText");
         assertEquals("running", u.get("SubState"), u + context());
         assertTrue(u.get("StatusText").startsWith(WAITING), "STATUS= after the stop order: " + u);
     }
@@ -137,23 +143,23 @@ class ServiceInGuestTest {
         assertTrue(j.contains("start order: tracing"), j);
         assertTrue(j.contains("stop order: delivering the partial pages"), j);
         // the agent's own lines, under its identifier and PID
-        assertTrue(guest.journal().contains("trace-agent[" + firstMainPid + "]: start order"), guest.journal());
+        assertTrue(unit.journal().contains("trace-agent[" + firstMainPid + "]: start order"), unit.journal());
     }
 
     @Test
     @Order(5)
     void unplugging_the_control_port_stops_the_service() throws Exception {
-        assertFalse(guest.journal().contains("Stopping trace-agent.service"), "stopped before the unplug");
+        assertFalse(unit.journal().contains("Stopping trace-agent.service"), "stopped before the unplug");
         String reply = guest.qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"ctlport\"}}");
         assertTrue(reply.contains("\"return\""), "device_del: " + reply);
-        Map<String, String> u = guest.awaitAgent("inactive", "dead", Duration.ofSeconds(60));
-        guest.host.drainUntilQuiet(1000, 10_000); // the partial pages it delivers on SIGTERM
+        Map<String, String> u = unit.await("inactive", "dead", Duration.ofSeconds(60));
+        host.drainUntilQuiet(1000, 10_000); // the partial pages it delivers on SIGTERM
         assertEquals("inactive", u.get("ActiveState"), "still running without its control port: " + u
                 + context());
         assertEquals("success", u.get("Result"), "a clean stop, not a failure: " + u + context());
         assertNotEquals(0, guest.exec("test -e " + CTL_LINK).rc(), CTL_LINK + " is still there");
         // systemd stopped it (BindsTo=), the agent did not just exit on its own
-        assertTrue(guest.journal().contains("Stopping trace-agent.service"), context());
+        assertTrue(unit.journal().contains("Stopping trace-agent.service"), context());
     }
 
     @Test
@@ -162,23 +168,23 @@ class ServiceInGuestTest {
         String reply = guest.qmp("{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtserialport\","
                 + "\"bus\":\"vser0.0\",\"nr\":1,\"chardev\":\"ctl\",\"name\":\"agent-ctl-path\",\"id\":\"ctlport\"}}");
         assertTrue(reply.contains("\"return\""), "device_add: " + reply);
-        Map<String, String> u = guest.awaitAgent("active", "running", Duration.ofSeconds(120));
+        Map<String, String> u = unit.await("active", "running", Duration.ofSeconds(120));
         assertEquals("active", u.get("ActiveState"), "udev did not start it again: " + u + context());
         assertEquals("running", u.get("SubState"), u + context());
         assertNotEquals(firstMainPid, u.get("MainPID"), "the same process as before the unplug");
         assertTrue(u.get("StatusText").startsWith(WAITING), u.toString());
-        long before = guest.host.received(0).length + guest.host.received(1).length;
-        guest.host.send("1\n");
+        long before = host.received(0).length + host.received(1).length;
+        host.send("1\n");
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (guest.host.received(0).length + guest.host.received(1).length == before && System.nanoTime() < end) {
-            guest.host.drain(200);
+        while (host.received(0).length + host.received(1).length == before && System.nanoTime() < end) {
+            host.drain(200);
         }
-        guest.host.send("0\n");
-        guest.host.drainUntilQuiet(1500, 30_000);
-        long after = guest.host.received(0).length + guest.host.received(1).length;
+        host.send("0\n");
+        host.drainUntilQuiet(1500, 30_000);
+        long after = host.received(0).length + host.received(1).length;
         assertTrue(after > before, "no pages after the re-plugged port's start order" + context());
         for (int cpu = 0; cpu < 2; cpu++) {
-            assertEquals(List.of(), PageStream.of(guest.host.received(cpu), SystemdGuest.PAGE).defects(),
+            assertEquals(List.of(), PageStream.of(host.received(cpu), QemuGuest.PAGE).defects(),
                     "cpu" + cpu);
         }
     }

@@ -180,6 +180,11 @@ public final class FifoPorts implements AutoCloseable {
         }
     }
 
+    /** Forgets what the ports received so far (an earlier session's bytes). */
+    public void forget() {
+        received.values().forEach(ByteArrayOutputStream::reset);
+    }
+
     public byte[] received(int cpu) {
         return received.get(cpu).toByteArray();
     }

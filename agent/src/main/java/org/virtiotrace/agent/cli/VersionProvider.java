@@ -1,21 +1,14 @@
 package org.virtiotrace.agent.cli;
 
-import java.io.InputStream;
-import java.util.Properties;
+import org.virtiotrace.core.Version;
 import picocli.CommandLine;
 
 /** --version: the Maven project version baked into the jar. */
 public final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() throws Exception {
-        Properties p = new Properties();
-        try (InputStream in = getClass().getResourceAsStream("/org/virtiotrace/agent/version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        }
+    public String[] getVersion() {
         return new String[] {
-            "trace-agent (virtio-trace-agent) " + p.getProperty("version", "unknown"),
+            "trace-agent (virtio-trace-agent) " + Version.number(),
             "JVM: ${java.version} (${java.vendor} ${java.vm.name})",
         };
     }

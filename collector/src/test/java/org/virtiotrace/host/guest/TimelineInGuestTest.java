@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +26,8 @@ import org.virtiotrace.host.sync.CpuClocks;
 import org.virtiotrace.host.sync.SyncFile;
 import org.virtiotrace.host.sync.SyncSample;
 import org.virtiotrace.testkit.TraceCmd;
+import org.virtiotrace.testkit.guest.AgentSession;
+import org.virtiotrace.testkit.guest.QemuGuest;
 
 /**
  * Host and guest on one timeline with a real QEMU guest (TCG, 2 vCPUs, virtio-serial over
@@ -43,7 +44,7 @@ import org.virtiotrace.testkit.TraceCmd;
  */
 @Tag("guest")
 class TimelineInGuestTest {
-    private static final Duration READY = Duration.ofSeconds(150);
+    private static final int CPUS = 2;
     private static final Pattern LINE = Pattern.compile(
             "^\\s*(host|guest)\\.dat:\\s*(.*?)-\\d+\\s+\\[(\\d{3})\\]\\s*(\\d+\\.\\d{9}): (.*)$");
 
@@ -79,17 +80,17 @@ class TimelineInGuestTest {
 
     @Test
     void causally_ordered_pairs_across_host_and_guest_stay_in_order_after_the_merge() throws Exception {
-        try (GuestRun g = GuestRun.boot("timeline", false, Map.of("EVENTS", "sched syscalls/sys_exit_read", "STEP_CLOCK_AFTER", "2", "LOAD", "0"),
-                READY)) {
-            Path guest = g.work.resolve("guest.dat");
-            Path host = g.work.resolve("host.dat");
-            Path log = g.work.resolve("session.vtlog");
-            g.touch("host-started");
-            GuestRun.Recording r = g.collect("record", g.work.resolve("fifo").toString(), "-o", guest.toString(),
+        try (QemuGuest g = QemuGuest.busybox(Path.of("target/guest-timeline").toAbsolutePath(), CPUS, false)) {
+            AgentSession a = g.startAgent("timeline", Map.of("EVENTS", "sched syscalls/sys_exit_read",
+                    "STEP_CLOCK_AFTER", "2", "LOAD", "0"));
+            Path guest = a.dir().resolve("guest.dat");
+            Path host = a.dir().resolve("host.dat");
+            Path log = a.dir().resolve("session.vtlog");
+            CollectorRun.Result r = CollectorRun.run(a.dir(), "record", g.fifoDir().toString(), "-o", guest.toString(),
                     "--host", host.toString(), "--host-events", "sched/sched_switch", "--session", log.toString(),
-                    "--raw", g.work.resolve("raw").toString(), "--duration", "5", "--no-progress");
-            assertEquals(0, g.finish(), "the guest's script" + g.all());
-            assertEquals(0, r.exit(), "virtio-trace record" + g.all());
+                    "--raw", a.dir().resolve("raw").toString(), "--duration", "5", "--no-progress");
+            assertEquals(0, a.stop(), a.all());
+            assertEquals(0, r.exit(), "virtio-trace record\n" + r.stderr() + a.all());
             List<SyncSample> samples = SyncFile.read(SyncFile.beside(guest)).samples();
             long bound = samples.stream().mapToLong(SyncSample::bound).max().orElseThrow();
             List<Event> events = merged(host, guest);
@@ -97,11 +98,11 @@ class TimelineInGuestTest {
 
             // guest -> host: each page's last event before the host had the page
             List<Long> margins = new ArrayList<>();
-            for (int cpu = 0; cpu < GuestRun.CPUS; cpu++) {
+            for (int cpu = 0; cpu < CPUS; cpu++) {
                 Map<Long, Long> shifted = shiftedTimes(guest, cpu);
                 List<long[]> chunks = chunks(log, cpu); // {end offset, host time}
                 int k = 0;
-                for (long[] p : pagesOf(g.work.resolve("raw/cpu" + cpu + ".raw"))) { // {last event's time, end}
+                for (long[] p : pagesOf(a.dir().resolve("raw/cpu" + cpu + ".raw"))) { // {last event's time, end}
                     while (k < chunks.size() && chunks.get(k)[0] < p[1]) {
                         k++;
                     }
@@ -121,7 +122,7 @@ class TimelineInGuestTest {
             // host -> guest: the start order before every CPU's first heartbeat
             long start = events.stream().filter(e -> e.host() && e.text().contains("agent-ctl-path <- 1"))
                     .mapToLong(Event::time).findFirst().orElseThrow();
-            for (int cpu = 0; cpu < GuestRun.CPUS; cpu++) {
+            for (int cpu = 0; cpu < CPUS; cpu++) {
                 int c = cpu;
                 long first = events.stream().filter(e -> !e.host() && e.cpu() == c && e.text().contains("raw_data:")
                         && e.text().contains("56544842")).mapToLong(Event::time).findFirst().orElseThrow();
@@ -165,13 +166,13 @@ class TimelineInGuestTest {
             assertTrue(probes >= 30, "probes: " + probes);
 
             // the guest's wall clock stepped 5 s: said once, the trace times unaffected
-            assertTrue(Files.exists(g.work.resolve("clock-stepped")), "the guest stepped its clock" + g.all());
+            assertTrue(Files.exists(a.dir().resolve("clock-stepped")), "the guest stepped its clock" + a.all());
             assertTrue(r.stderr().matches("(?s).*the wall clocks moved -[345][0-9]{3}\\.[0-9]{3} ms.*"),
                     "the 5 s step is reported" + said);
             assertEquals(1, r.stderr().split("the wall clocks moved", -1).length - 1, "one step, said once" + said);
             // each vCPU's clock from its heartbeats: global is one clock, so they agree within the bound
             SyncFile.Contents sync = SyncFile.read(SyncFile.beside(guest));
-            assertEquals(GuestRun.CPUS, sync.cpuClocks().size(), "every vCPU measured" + said);
+            assertEquals(CPUS, sync.cpuClocks().size(), "every vCPU measured" + said);
             assertTrue(!sync.cpuClocksApplied(), "global: a check only" + said);
             for (CpuClocks.CpuClock c : sync.cpuClocks()) {
                 assertTrue(Math.abs(c.offsetNs()) <= bound, c + " within the bound " + bound + said);
@@ -190,9 +191,9 @@ class TimelineInGuestTest {
         byte[] b = Files.readAllBytes(raw);
         ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.nativeOrder());
         List<long[]> out = new ArrayList<>();
-        for (int off = 0; off + GuestRun.PAGE <= b.length; off += GuestRun.PAGE) {
-            RingBufferPage page = RingBufferPage.parse(buf, off, PageFormat.local(GuestRun.PAGE));
-            out.add(new long[] {page.events() == 0 ? -1 : page.endTimestamp(), off + GuestRun.PAGE});
+        for (int off = 0; off + QemuGuest.PAGE <= b.length; off += QemuGuest.PAGE) {
+            RingBufferPage page = RingBufferPage.parse(buf, off, PageFormat.local(QemuGuest.PAGE));
+            out.add(new long[] {page.events() == 0 ? -1 : page.endTimestamp(), off + QemuGuest.PAGE});
         }
         return out;
     }

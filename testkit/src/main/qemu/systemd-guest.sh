@@ -15,7 +15,7 @@
 #   systemd-guest.sh qmp WORK JSON...         send QMP commands (needs python3); prints the replies
 #   systemd-guest.sh selftest [WORK]          the whole scenario from the shell, with timings
 #
-# The guest: the kernel of agent/src/test/qemu/prepare-guest.sh's package (its modules are
+# The guest: the kernel of prepare-guest.sh's package (its modules are
 # copied into the root), a busybox initramfs that mounts the cached root read-only over 9p
 # (tag "root") under an overlayfs with a tmpfs upper layer, mounts WORK/share (tag "work") on
 # /vta and switch_roots into /lib/systemd/systemd. A small service (vta-exec) runs the

@@ -1,0 +1,4 @@
+/**
+ * picocli converters both programs' command lines use.
+ */
+package org.virtiotrace.core.cli;

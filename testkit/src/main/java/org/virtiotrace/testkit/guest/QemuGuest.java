@@ -1,0 +1,312 @@
+package org.virtiotrace.testkit.guest;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.virtiotrace.core.nativeio.Fd;
+import org.virtiotrace.core.nativeio.Native;
+import org.virtiotrace.core.ports.PortNames;
+import org.virtiotrace.testkit.FifoPorts;
+
+/**
+ * A real QEMU guest (TCG) with the README's virtio-serial ports on host FIFOs, that runs the
+ * commands a test gives it, one boot for as many checks as a test class has. Two kinds, one
+ * harness: {@link #busybox} (a Debian kernel, a busybox initramfs, the host's own files
+ * read-only: the agent built here runs in it, started and stopped by the test as
+ * {@link AgentSession}s), and {@link #systemd} (a Debian 12 root with this build's package
+ * installed, systemd as PID 1, udev). Both take commands through WORK/share/cmd (NAME.sh, then
+ * NAME.out and NAME.rc), listen for QMP on WORK/qmp.sock, and keep console.log and qemu.log.
+ * The scripts are testkit/src/main/qemu/.
+ */
+public final class QemuGuest implements AutoCloseable {
+    /** The guests' kernel (Debian 12's 6.1) has 4 KiB sub-buffers. */
+    public static final int PAGE = 4096;
+
+    /** What a guest command printed (stdout and stderr) and its exit status. */
+    public record Result(int rc, String out) {
+    }
+
+    private final Path work;
+    private final int cpus;
+    private final Process qemu;
+    private final boolean systemd;
+    private final AtomicInteger seq = new AtomicInteger();
+    private FifoPorts hostPorts;
+
+    private QemuGuest(Path work, int cpus, Process qemu, boolean systemd) {
+        this.work = work;
+        this.cpus = cpus;
+        this.qemu = qemu;
+        this.systemd = systemd;
+    }
+
+    /** The repository's root (the tests run in a module's directory). */
+    public static Path repoRoot() {
+        return Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
+    }
+
+    /** The guest scripts. */
+    public static Path scripts() {
+        return repoRoot().resolve("testkit/src/main/qemu");
+    }
+
+    /**
+     * A busybox guest with {@code cpus} vCPUs in {@code work}; {@code sockets}: the ports also over
+     * unix sockets (WORK/sock/NAME; sock-NAME in the guest), for a host that connects.
+     */
+    public static QemuGuest busybox(Path work, int cpus, boolean sockets) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(scripts().resolve("run-guest.sh").toString(), "-x",
+                "-c", Integer.toString(cpus), "-t", "1800", "-w", work.toString()));
+        if (sockets) {
+            cmd.add("-S");
+            if (work.resolve("sock/trace-path-cpu" + (cpus - 1)).toString().length() > 107) {
+                throw new IllegalStateException(work + ": too long for a unix socket path (108 bytes at most)");
+            }
+        }
+        return boot(work, cpus, cmd, false, Duration.ofSeconds(300));
+    }
+
+    /** A systemd guest with this build's package installed (built once, cached), {@code cpus} vCPUs. */
+    public static QemuGuest systemd(Path work, int cpus) throws IOException, InterruptedException {
+        // the first run builds the guest root (~10 s; the Debian rootfs tarball, if missing, takes
+        // minutes more); then TCG boots systemd to its command runner in ~15-25 s
+        return boot(work, cpus, List.of("bash", scripts().resolve("systemd-guest.sh").toString(), "boot", "-w",
+                work.toString(), "-c", Integer.toString(cpus), "-t", "1800"), true, Duration.ofSeconds(600));
+    }
+
+    private static QemuGuest boot(Path work, int cpus, List<String> cmd, boolean systemd, Duration within)
+            throws IOException, InterruptedException {
+        if (Files.exists(work)) {
+            try (Stream<Path> s = Files.walk(work)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        Files.createDirectories(work.resolve("share/cmd"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("boot.log").toFile())
+                .start();
+        QemuGuest g = new QemuGuest(work, cpus, p, systemd);
+        try {
+            g.awaitFile("share/exec-ready", within);
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            g.close();
+            throw e;
+        }
+        return g;
+    }
+
+    public Path work() {
+        return work;
+    }
+
+    public int cpus() {
+        return cpus;
+    }
+
+    /** The host ends of the pipe chardevs: WORK/fifo/NAME.in and NAME.out. */
+    public Path fifoDir() {
+        return work.resolve("fifo");
+    }
+
+    /** The unix sockets of a guest booted with them: WORK/sock/NAME. */
+    public Path socketDir() {
+        return work.resolve("sock");
+    }
+
+    /** Waits until WORK/NAME exists; fails when the guest ends first. */
+    public void awaitFile(String name, Duration timeout) throws InterruptedException, IOException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!Files.exists(work.resolve(name))) {
+            if (!qemu.isAlive()) {
+                throw new AssertionError("guest ended before " + name + ": " + log("boot.log") + "\n"
+                        + log("qemu.log") + "\nconsole:\n" + tail("console.log", 40));
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("no " + name + " from the guest within " + timeout + "; console:\n"
+                        + tail("console.log", 40));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Runs {@code command} with bash as root in the guest (in WORK, or /vta in the systemd guest). */
+    public Result exec(String command, Duration timeout) throws IOException, InterruptedException {
+        Path dir = work.resolve("share/cmd");
+        String n = String.format("j%06d", seq.incrementAndGet());
+        Path part = dir.resolve(n + ".sh.part");
+        Files.writeString(part, command + "\n");
+        Files.move(part, dir.resolve(n + ".sh"), StandardCopyOption.ATOMIC_MOVE);
+        Path rc = dir.resolve(n + ".rc");
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!Files.exists(rc)) {
+            if (!qemu.isAlive()) {
+                throw new AssertionError("guest ended while running `" + command + "`; console:\n"
+                        + tail("console.log", 40));
+            }
+            if (System.nanoTime() > end) {
+                Files.deleteIfExists(dir.resolve(n + ".sh"));
+                throw new AssertionError("`" + command + "` gave no answer within " + timeout);
+            }
+            Thread.sleep(20);
+        }
+        Result r = new Result(Integer.parseInt(Files.readString(rc).trim()), Files.readString(dir.resolve(n + ".out")));
+        Files.deleteIfExists(rc);
+        Files.deleteIfExists(dir.resolve(n + ".out"));
+        return r;
+    }
+
+    public Result exec(String command) throws IOException, InterruptedException {
+        return exec(command, Duration.ofSeconds(60));
+    }
+
+    /** Runs a command in the guest; fails the test with its output unless it exits 0. */
+    public String sh(String command) throws IOException, InterruptedException {
+        Result r = exec(command, Duration.ofSeconds(180));
+        if (r.rc() != 0) {
+            throw new AssertionError("`" + command + "` exited " + r.rc() + " in the guest:\n" + r.out());
+        }
+        return r.out();
+    }
+
+    /**
+     * Starts the agent (the launcher this build made) in a busybox guest, as session {@code name}
+     * (its files in WORK/sessions/NAME), with guest-agent.sh's settings {@code env} and
+     * {@code agentArgs}; returns once it is ready. The host's ends of the ports are drained first.
+     */
+    public AgentSession startAgent(String name, java.util.Map<String, String> env, String... agentArgs)
+            throws IOException, InterruptedException {
+        return AgentSession.start(this, name, env, agentArgs);
+    }
+
+    /**
+     * The host's ends of the pipe chardevs, held the way QEMU holds them (the test playing the
+     * host with FIFO reads and echo): opened on first use. A test that runs virtio-trace record
+     * on the ports must not hold them (two readers split the data): it never calls this.
+     */
+    public FifoPorts hostPorts() throws IOException {
+        if (hostPorts == null) {
+            hostPorts = FifoPorts.attachToGuest(Native.get(), fifoDir(),
+                    (Iterable<Integer>) IntStream.range(0, cpus)::iterator);
+        }
+        return hostPorts;
+    }
+
+    /**
+     * Reads and drops what the ports hold (what an earlier session left), until they have been
+     * quiet for a while; what {@link #hostPorts} received is forgotten.
+     */
+    public void drainPorts() throws IOException {
+        boolean held = hostPorts != null;
+        FifoPorts p = hostPorts();
+        p.drainUntilQuiet(300, 30_000);
+        p.forget();
+        if (!held) {
+            p.close();
+            hostPorts = null;
+        }
+        // and the replies nobody read from the control port
+        Native nat = Native.get();
+        try (Fd ctl = nat.open(fifoDir().resolve(PortNames.CONTROL + PortNames.HOST_READS).toString(),
+                Native.Access.READ)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(64 << 10);
+            while (nat.read(ctl, b.clear()) > 0) {
+                // dropped
+            }
+        }
+    }
+
+    /** Sends one QMP command (a JSON object) and returns QEMU's reply line (events are skipped). */
+    public String qmp(String json) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(work.resolve("qmp.sock")));
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
+                    StandardCharsets.UTF_8));
+            OutputStream out = Channels.newOutputStream(ch);
+            in.readLine(); // the greeting
+            qmpReply(in, out, "{\"execute\":\"qmp_capabilities\"}");
+            return qmpReply(in, out, json);
+        }
+    }
+
+    private static String qmpReply(BufferedReader in, OutputStream out, String json) throws IOException {
+        out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.contains("\"return\"") || line.contains("\"error\"")) {
+                return line;
+            }
+        }
+        throw new IOException("QMP closed the connection after " + json);
+    }
+
+    /** A file of the work directory, or "(no FILE)". */
+    public String log(String file) throws IOException {
+        Path p = work.resolve(file);
+        return Files.exists(p) ? Files.readString(p) : "(no " + file + ")";
+    }
+
+    public String tail(String file, int lines) throws IOException {
+        List<String> all = log(file).lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** Powers the guest off (QEMU quits if it does not go within 30 s); releases the host's ends. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (qemu.isAlive()) {
+                try {
+                    if (systemd) {
+                        Path dir = work.resolve("share/cmd");
+                        Files.writeString(dir.resolve("z-poweroff.sh.part"), "systemctl poweroff\n");
+                        Files.move(dir.resolve("z-poweroff.sh.part"), dir.resolve("z-poweroff.sh"),
+                                StandardCopyOption.ATOMIC_MOVE);
+                    } else {
+                        Files.createFile(work.resolve("share/poweroff"));
+                    }
+                } catch (IOException e) {
+                    // no share: QEMU goes below
+                }
+                try {
+                    if (!qemu.waitFor(30, TimeUnit.SECONDS)) {
+                        try {
+                            qmp("{\"execute\":\"quit\"}");
+                        } catch (IOException e) {
+                            // ended below
+                        }
+                        if (!qemu.waitFor(10, TimeUnit.SECONDS)) {
+                            qemu.descendants().forEach(ProcessHandle::destroy);
+                            qemu.destroy();
+                            qemu.waitFor(10, TimeUnit.SECONDS);
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    qemu.destroy();
+                    Thread.currentThread().interrupt();
+                }
+            }
+        } finally {
+            if (hostPorts != null) {
+                hostPorts.close();
+            }
+        }
+    }
+}
