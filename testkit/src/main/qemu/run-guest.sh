@@ -5,7 +5,7 @@
 #   run-guest.sh [-c CPUS] [-t SECONDS] [-U] [-S] -w WORKDIR -- COMMAND [ARGS...]
 #   run-guest.sh [-c CPUS] [-t SECONDS] [-U] [-S] -w WORKDIR -x
 #
-# The device options are the README's: a virtio-serial-pci controller, the control port
+# The device options are those virtio-trace setup prints (docs/host.md): a virtio-serial-pci controller, the control port
 # agent-ctl-path (nr=1) and trace-path-cpuN (nr=N+2) per vCPU, each a pipe chardev on the
 # host FIFOs WORKDIR/fifo/NAME.in and NAME.out (made here). -S adds the same ports again over
 # unix socket chardevs (server=on,wait=off: QEMU listens on WORKDIR/sock/NAME, the host

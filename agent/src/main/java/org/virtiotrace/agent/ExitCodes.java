@@ -1,6 +1,6 @@
 package org.virtiotrace.agent;
 
-/** The agent's exit statuses; documented in --help, the man page and README. */
+/** The agent's exit statuses; documented in --help, the man page and docs/agent.md. */
 public final class ExitCodes {
     /** Stopped by SIGTERM/SIGINT after delivering what it could. */
     public static final int OK = 0;

@@ -1,6 +1,6 @@
 package org.virtiotrace.host;
 
-/** virtio-trace's exit statuses; documented in --help, the man page and README. */
+/** virtio-trace's exit statuses; documented in --help, the man page and docs/host.md. */
 public final class Exit {
     /** The trace.dat (and --raw files) written with everything the guest sent. */
     public static final int OK = 0;

@@ -27,7 +27,7 @@ public final class ServiceNotifier {
         return new ServiceNotifier(nat, s == null || s.isEmpty() ? null : s);
     }
 
-    /** One that says nothing (tests, the demo). */
+    /** One that says nothing: no systemd (tests, a run by hand). */
     public static ServiceNotifier none() {
         return new ServiceNotifier(null, null);
     }

@@ -98,6 +98,6 @@ public final class PortResolver {
             return p + ": No such file or directory [ENOENT]";
         }
         return p + ": No such file or directory [ENOENT], and no " + sysfsPorts + "/*/name says '" + nameOrPath
-                + "'; add -device virtserialport,name=" + nameOrPath + " on the host (see README) or set --port-dir";
+                + "'; add -device virtserialport,name=" + nameOrPath + " on the host (virtio-trace setup prints the options) or set --port-dir";
     }
 }

@@ -23,7 +23,7 @@ import org.virtiotrace.testkit.guest.QemuGuest;
 
 /**
  * The agent inside a real QEMU guest with real virtio-serial ports, driven from the host
- * through the pipe chardevs exactly as the README tells users to set it up. One boot; each
+ * through the pipe chardevs exactly as virtio-trace setup tells users to set them up. One boot; each
  * check runs the agent afresh in it.
  */
 @Tag("guest")
@@ -91,17 +91,22 @@ class GuestEndToEndTest {
         assertTrue(report.text().contains("sched_switch"), "trace-cmd decodes the guest's sched events");
     }
 
+    /** 1, 2 s read, 10 s not read, then 0 and read again until the agent has delivered it all. */
+    private static void traceWithAHostThatStopsReadingFor10Seconds() throws Exception {
+        host.send("1\n");
+        host.drain(2000);
+        Thread.sleep(10_000); // the host reads nothing
+        host.send("0\n"); // then reads again: the agent delivers what waited, then goes quiet
+        host.drainUntilQuiet(1500, 60_000);
+    }
+
     @Test
     void without_memory_fallback_a_host_that_stops_reading_finds_the_agent_alive_nothing_torn_and_the_loss_reported()
             throws Exception {
         // --stall-timeout 1 h: the ring never takes over, the kernel's own buffer overflows
         AgentSession s = guest.startAgent("stall", Map.of("EVENTS", "sched irq", "BUFFER_KB", "64"),
                 "-s", "64K", "--stall-timeout", "3600000");
-        host.send("1\n");
-        host.drain(2000);
-        Thread.sleep(10_000); // the host reads nothing
-        host.send("0\n"); // then reads again: the agent delivers what waited, then goes quiet
-        host.drainUntilQuiet(1500, 60_000);
+        traceWithAHostThatStopsReadingFor10Seconds();
         assertEquals(0, s.stop(), s.all());
         for (int cpu = 0; cpu < 2; cpu++) {
             assertEquals(List.of(), s.received(cpu).defects(), "cpu" + cpu + s.all());
@@ -117,11 +122,7 @@ class GuestEndToEndTest {
         // 0.1-0.2 MB/s per vCPU reach the ports here); 64 MiB rings hold 10 s of it and more
         AgentSession s = guest.startAgent("stall-ring", Map.of("EVENTS", "sched irq", "BUFFER_KB", "256"),
                 "-s", "64K", "--ring-size", "64M", "--stall-timeout", "100");
-        host.send("1\n");
-        host.drain(2000);
-        Thread.sleep(10_000); // the host reads nothing
-        host.send("0\n"); // then reads again: the agent delivers what waited, then goes quiet
-        host.drainUntilQuiet(1500, 60_000);
+        traceWithAHostThatStopsReadingFor10Seconds();
         assertEquals(0, s.stop(), s.all());
         String log = s.log();
         assertTrue(log.contains("keeping pages in memory"), "the port never stalled; the test proves nothing" + s.all());

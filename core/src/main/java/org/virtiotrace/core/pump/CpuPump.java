@@ -150,12 +150,7 @@ public final class CpuPump implements Runnable {
             Thread.currentThread().interrupt();
         } finally {
             warm.countDown();
-            trace.close();
-            pipe.close();
-            delivery.closeSink();
-            if (heartbeat != null) {
-                heartbeat.close();
-            }
+            release();
             onEnd.run();
         }
     }
@@ -253,13 +248,18 @@ public final class CpuPump implements Runnable {
 
     /** Releases what the pump owns when its thread never ran (a start that failed after it was made). */
     public void discard() {
+        release();
+        control.close();
+    }
+
+    /** The descriptors the pump thread owns; its control outlives it (others may still signal it). */
+    private void release() {
         trace.close();
         pipe.close();
         delivery.closeSink();
         if (heartbeat != null) {
             heartbeat.close();
         }
-        control.close();
     }
 
     /** Gives this CPU's stream a heartbeat; call before the thread starts. */

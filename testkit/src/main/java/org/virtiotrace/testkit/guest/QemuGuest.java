@@ -1,15 +1,7 @@
 package org.virtiotrace.testkit.guest;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,7 +19,7 @@ import org.virtiotrace.core.ports.PortNames;
 import org.virtiotrace.testkit.FifoPorts;
 
 /**
- * A real QEMU guest (TCG) with the README's virtio-serial ports on host FIFOs, that runs the
+ * A real QEMU guest (TCG) with virtio-serial ports as virtio-trace setup prints them, on host FIFOs, that runs the
  * commands a test gives it, one boot for as many checks as a test class has. Two kinds, one
  * harness: {@link #busybox} (a Debian kernel, a busybox initramfs, the host's own files
  * read-only: the agent built here runs in it, started and stopped by the test as
@@ -44,17 +36,27 @@ public final class QemuGuest implements AutoCloseable {
     public record Result(int rc, String out) {
     }
 
+    /** A command the guest took and never finished: the guest is stuck (see {@link #restart}). */
+    public static final class Unresponsive extends AssertionError {
+        Unresponsive(String message) {
+            super(message);
+        }
+    }
+
     private final Path work;
     private final int cpus;
-    private final Process qemu;
+    private final List<String> bootCommand;
+    private final Duration bootWithin;
     private final boolean systemd;
+    private Process qemu;
     private final AtomicInteger seq = new AtomicInteger();
     private FifoPorts hostPorts;
 
-    private QemuGuest(Path work, int cpus, Process qemu, boolean systemd) {
+    private QemuGuest(Path work, int cpus, List<String> bootCommand, Duration bootWithin, boolean systemd) {
         this.work = work;
         this.cpus = cpus;
-        this.qemu = qemu;
+        this.bootCommand = bootCommand;
+        this.bootWithin = bootWithin;
         this.systemd = systemd;
     }
 
@@ -99,17 +101,42 @@ public final class QemuGuest implements AutoCloseable {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+        QemuGuest g = new QemuGuest(work, cpus, cmd, within, systemd);
+        g.start();
+        return g;
+    }
+
+    private void start() throws IOException, InterruptedException {
         Files.createDirectories(work.resolve("share/cmd"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("boot.log").toFile())
-                .start();
-        QemuGuest g = new QemuGuest(work, cpus, p, systemd);
+        qemu = new ProcessBuilder(bootCommand).redirectErrorStream(true)
+                .redirectOutput(work.resolve("boot.log").toFile()).start();
         try {
-            g.awaitFile("share/exec-ready", within);
+            awaitFile("share/exec-ready", bootWithin);
         } catch (IOException | InterruptedException | RuntimeException | Error e) {
-            g.close();
+            close();
             throw e;
         }
-        return g;
+    }
+
+    /**
+     * Ends QEMU at once and boots the guest again, the ports' FIFOs and the sessions' files kept:
+     * for a guest that got stuck. Seen here once in about twenty boots under TCG: the guest hung
+     * enabling trace events (kernel text patching with both vCPUs), one vCPU spinning in the
+     * kernel, before any agent ran.
+     */
+    public void restart() throws IOException, InterruptedException {
+        qemu.descendants().forEach(ProcessHandle::destroyForcibly);
+        qemu.destroyForcibly();
+        qemu.waitFor(30, TimeUnit.SECONDS);
+        try (Stream<Path> s = Files.list(work.resolve("share/cmd"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(work.resolve("share/exec-ready"));
+        Files.deleteIfExists(work.resolve("share/poweroff"));
+        System.out.println("the test guest in " + work + " was stuck: restarted it");
+        start();
     }
 
     public Path work() {
@@ -162,7 +189,8 @@ public final class QemuGuest implements AutoCloseable {
             }
             if (System.nanoTime() > end) {
                 Files.deleteIfExists(dir.resolve(n + ".sh"));
-                throw new AssertionError("`" + command + "` gave no answer within " + timeout);
+                throw new Unresponsive("`" + command + "` gave no answer within " + timeout + "; console:\n"
+                        + tail("console.log", 40));
             }
             Thread.sleep(20);
         }
@@ -234,27 +262,7 @@ public final class QemuGuest implements AutoCloseable {
 
     /** Sends one QMP command (a JSON object) and returns QEMU's reply line (events are skipped). */
     public String qmp(String json) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(work.resolve("qmp.sock")));
-            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
-                    StandardCharsets.UTF_8));
-            OutputStream out = Channels.newOutputStream(ch);
-            in.readLine(); // the greeting
-            qmpReply(in, out, "{\"execute\":\"qmp_capabilities\"}");
-            return qmpReply(in, out, json);
-        }
-    }
-
-    private static String qmpReply(BufferedReader in, OutputStream out, String json) throws IOException {
-        out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        String line;
-        while ((line = in.readLine()) != null) {
-            if (line.contains("\"return\"") || line.contains("\"error\"")) {
-                return line;
-            }
-        }
-        throw new IOException("QMP closed the connection after " + json);
+        return Qmp.send(work.resolve("qmp.sock"), json);
     }
 
     /** A file of the work directory, or "(no FILE)". */
