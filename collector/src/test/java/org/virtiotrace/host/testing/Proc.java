@@ -59,7 +59,7 @@ public final class Proc implements AutoCloseable {
     public static Proc traceAgent(List<String> args) throws IOException {
         String classes = System.getProperty("agent.classes");
         if (classes == null || !Files.isDirectory(Path.of(classes))) {
-            throw new IllegalStateException("no agent classes (" + classes + "): run through mvn test or verify");
+            throw new IllegalStateException("no agent classes (" + classes + "): build them in the same run (mvn test -pl agent,collector -am ...)");
         }
         return java("org.virtiotrace.agent.cli.Main", args, classes + File.pathSeparator);
     }
