@@ -36,6 +36,8 @@ Output (stdout), without --lines: one JSON object
    "records": event records read (known, unknown and dropped ones; mappings not counted),
    "mappings": mapping records read,
    "unknown": event records skipped as unknown,
+   "crc_failures": event records whose last argument is named crc (session log format 2 on) and
+            does not equal zlib's CRC-32 of the record's bytes from its event id up to the crc,
    "events": {event name: count}                (Dropped_Event included, unknown ones not),
    "data": {"<cpu>": {"bytes": total length of that cpu's vt_data byte strings,
                       "sha256": hex sha256 of their concatenation in file order}},
@@ -64,6 +66,7 @@ import mmap
 import os
 import re
 import struct
+import zlib
 import sys
 
 HEADER_EVENT_ID = 0xFFFFFFFFFFFFFFFF
@@ -164,6 +167,7 @@ class LogReader:
         self.byte_order = None
         self.mappings = 0
         self.unknown = 0
+        self.crc_failures = 0
         self.pos = 0
         self.file_records = 0  # records of any type read whole
 
@@ -238,6 +242,9 @@ class LogReader:
                     rec.args = self._args(start, what, p + EVENT_HEADER_LEN, end,
                                           self.events[rec.name], u32, u64)
                     rec.known = True
+                    decl = self.events[rec.name]
+                    if decl and decl[-1][0] == "crc" and zlib.crc32(buf[p:end - 8]) != rec.args["crc"]:
+                        self.crc_failures += 1
                 else:
                     self._need(start, what + (" (unmapped)" if rec.name is None else
                                               " (not in the trace-events file)"),
@@ -409,6 +416,7 @@ def _run(reader, log_path, lines):
             "records": records,
             "mappings": reader.mappings,
             "unknown": reader.unknown,
+            "crc_failures": reader.crc_failures,
             "events": dict(sorted(counts.items())),
             "data": {str(cpu): {"bytes": d[0], "sha256": d[1].hexdigest()}
                      for cpu, d in sorted(data.items())},

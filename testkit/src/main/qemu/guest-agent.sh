@@ -15,7 +15,7 @@
 # step the guest's wall clock 5 s forward, as settimeofday or an NTP step would), NO_UDEV=1
 # (hide the /dev/virtio-ports links while the agent starts: it must find the ports in sysfs).
 # In SESSION: agent.log, agent.out, stats-before, stats-after (cpuN "read events" overrun),
-# agent-ready, agent-rc, agent-term-ms, agent-killed, clock-stepped, meta/. At stop the guest's
+# agent-ready, agent-rc, agent-term-ms, pace-ms, agent-killed, clock-stepped, meta/. At stop the guest's
 # tracefs is put back as it was: events off, buffer size, buffer emptied.
 set -u
 T=/sys/kernel/tracing
@@ -82,6 +82,13 @@ start() {
   fi
 }
 
+# milliseconds for a fixed piece of shell work: 20000 rounds of a loop
+pace() {
+  local p0; p0=$(date +%s%N)
+  local n=0; while [ $n -lt 20000 ]; do n=$((n + 1)); done
+  echo $(( ($(date +%s%N) - p0) / 1000000 ))
+}
+
 stop() {
   touch host-done
   for p in $(cat load.pids 2>/dev/null); do
@@ -89,10 +96,15 @@ stop() {
   done
   stats > stats-after
   if [ ! -e agent-rc ]; then
+    # the guest's pace (a TCG guest on a busy host runs slower), timed just before the SIGTERM and
+    # just after the exit: load on the host comes and goes, so the slower of the two stands for both
+    local before; before=$(pace)
     local t0; t0=$(date +%s%N)
     kill -TERM "$(cat agent.pid)"
     until [ -e agent-rc ]; do sleep 0.01; done
     echo $(( ($(date +%s%N) - t0) / 1000000 )) > agent-term-ms
+    local after; after=$(pace)
+    echo $(( before > after ? before : after )) > pace-ms
   fi
   [ "$META" = 1 ] && "$here/export-tracefs-meta.sh" meta ftrace $EVENTS
   # the tracefs as the next session expects it

@@ -44,7 +44,7 @@ for n in "${names[@]}"; do
   for end in in out; do [ -p "$work/fifo/$n.$end" ] || mkfifo "$work/fifo/$n.$end"; done
 done
 
-args=(-machine pc -accel tcg -cpu max -smp "$cpus" -m 1024M
+args=(-name guest=vta-test,debug-threads=on -machine pc -accel tcg -cpu max -smp "$cpus" -m 1024M
       -nodefaults -no-user-config -display none -no-reboot -nic none
       -kernel "$KERNEL" -initrd "$INITRD"
       -serial "file:$work/console.log"

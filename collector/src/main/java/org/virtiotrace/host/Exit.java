@@ -26,6 +26,8 @@ public final class Exit {
     public static final int DIVERGED = 10;
     /** --host cannot record the host: no tracefs, not root, an unknown --host-events name. */
     public static final int HOST_TRACE = 11;
+    /** record: SIGINT or SIGTERM came before tracing started; the start order was not sent, nothing was recorded. */
+    public static final int STOPPED_BEFORE_START = 12;
 
     private Exit() {
     }

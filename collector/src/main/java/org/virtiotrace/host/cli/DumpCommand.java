@@ -1,5 +1,6 @@
 package org.virtiotrace.host.cli;
 
+import java.io.PrintWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,27 +45,36 @@ final class DumpCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (traceEvents) {
-            System.out.print(SessionEvent.traceEventsFile());
+            out().print(SessionEvent.traceEventsFile());
             return Exit.OK;
         }
         if (log == null) {
             throw new ParameterException(spec.commandLine(), "a LOG is needed (or --trace-events)");
         }
         if (!Files.isRegularFile(log)) {
-            System.err.println("virtio-trace: error: " + log + (Files.exists(log) ? ": not a file"
+            err().println("virtio-trace: error: " + log + (Files.exists(log) ? ": not a file"
                     : ": no such file"));
             return Exit.BAD_LOG;
         }
         try (LogReader r = LogReader.open(log)) {
-            LogEnd end = new LogDump(System.out).dump(r);
-            System.out.flush();
+            LogEnd end = new LogDump(out()).dump(r);
+            out().flush();
             return end.whole() ? Exit.OK : Exit.INCOMPLETE;
         } catch (LogFormatException e) {
-            System.err.println("virtio-trace: error: " + e.getMessage());
-            return Exit.BAD_LOG;
+            err().println("virtio-trace: error: " + e.getMessage());
+            return e.damaged() ? Exit.INCOMPLETE : Exit.BAD_LOG;
         } catch (IOException e) {
-            System.err.println("virtio-trace: error: " + log + ": " + e.getMessage());
+            err().println("virtio-trace: error: " + log + ": " + e.getMessage());
             return Exit.BAD_LOG;
         }
+    }
+
+    /** Where messages go: picocli's writer, so a caller (a test running many at once) can take them. */
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

@@ -11,7 +11,8 @@ public final class Main {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    /** The command line, ready to run in this process (the tests run commands so). */
+    public static CommandLine commandLine() {
         return new CommandLine(new VirtioTraceCommand());
     }
 }

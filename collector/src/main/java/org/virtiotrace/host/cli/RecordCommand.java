@@ -1,5 +1,6 @@
 package org.virtiotrace.host.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -136,7 +137,7 @@ final class RecordCommand implements Callable<Integer> {
                     + "it with 'trace-agent export-meta DIR' in the guest");
         }
         if (!Native.isAvailable()) {
-            System.err.println("virtio-trace: error: the native layer cannot load: " + Native.unavailabilityCause());
+            err().println("virtio-trace: error: the native layer cannot load: " + Native.unavailabilityCause());
             return Exit.NATIVE;
         }
         if (syncInterval < 0 || syncInterval > 3600 || syncProbes < 0 || syncProbes > 1000) {
@@ -159,14 +160,19 @@ final class RecordCommand implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), s -> recorder.interrupt());
         try {
             Summary s = recorder.run();
-            s.lines().forEach(l -> System.err.println("virtio-trace: " + l));
+            s.lines().forEach(l -> err().println("virtio-trace: " + l));
             return s.exit();
         } catch (ExitException e) {
-            System.err.println("virtio-trace: error: " + e.getMessage());
+            err().println("virtio-trace: error: " + e.getMessage());
             return e.exit();
         } catch (Exception e) {
-            System.err.println("virtio-trace: error: " + e);
+            err().println("virtio-trace: error: " + e);
             return Exit.SOFTWARE;
         }
+    }
+
+    /** Where messages go: picocli's writer, so a caller (a test running many at once) can take them. */
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
     }
 }

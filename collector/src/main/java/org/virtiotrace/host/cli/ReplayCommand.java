@@ -1,5 +1,6 @@
 package org.virtiotrace.host.cli;
 
+import java.io.PrintWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,12 +81,12 @@ final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--speed takes 1 or max, not " + speed);
         }
         if (!Files.isRegularFile(log)) {
-            System.err.println("virtio-trace: error: " + log + (Files.exists(log) ? ": not a file"
+            err().println("virtio-trace: error: " + log + (Files.exists(log) ? ": not a file"
                     : ": no such file"));
             return Exit.BAD_LOG;
         }
         if (mode.toDat == null && !Native.isAvailable()) {
-            System.err.println("virtio-trace: error: the native layer cannot load: " + Native.unavailabilityCause());
+            err().println("virtio-trace: error: the native layer cannot load: " + Native.unavailabilityCause());
             return Exit.NATIVE;
         }
         try {
@@ -103,22 +104,22 @@ final class ReplayCommand implements Callable<Integer> {
                 onSignal(a::interrupt);
                 r = a.run();
             }
-            r.lines().forEach(l -> System.err.println("virtio-trace: " + l));
+            r.lines().forEach(l -> err().println("virtio-trace: " + l));
             return r.exit();
         } catch (LogFormatException e) {
-            System.err.println("virtio-trace: error: " + e.getMessage());
-            return Exit.BAD_LOG;
+            err().println("virtio-trace: error: " + e.getMessage());
+            return e.damaged() ? Exit.INCOMPLETE : Exit.BAD_LOG;
         } catch (ExitException e) {
-            System.err.println("virtio-trace: error: " + e.getMessage());
+            err().println("virtio-trace: error: " + e.getMessage());
             return e.exit();
         } catch (IOException e) {
-            System.err.println("virtio-trace: error: " + e.getMessage());
+            err().println("virtio-trace: error: " + e.getMessage());
             return Exit.OUTPUT;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Exit.SOFTWARE;
         } catch (RuntimeException e) {
-            System.err.println("virtio-trace: error: " + e);
+            err().println("virtio-trace: error: " + e);
             return Exit.SOFTWARE;
         }
     }
@@ -126,5 +127,10 @@ final class ReplayCommand implements Callable<Integer> {
     private static void onSignal(Runnable r) {
         Signal.handle(new Signal("INT"), x -> r.run());
         Signal.handle(new Signal("TERM"), x -> r.run());
+    }
+
+    /** Where messages go: picocli's writer, so a caller (a test running many at once) can take them. */
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
     }
 }

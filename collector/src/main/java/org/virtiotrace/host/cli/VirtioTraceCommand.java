@@ -41,12 +41,15 @@ import picocli.CommandLine.Spec;
             "4:no agent answered and no --meta was given: raw streams kept, no trace.dat",
             "5:another virtio-trace records from the same ports",
             "6:the native layer could not be loaded",
-            "7:the output could not be written (full disk, permissions); no partial file is left",
-            "8:the file is written but incomplete: a CPU's port closed early, or torn pages were refused; "
-                + "dump/replay: the log is cut short (what it holds was used)",
+            "7:the output could not be written (full disk, permissions); no partial file is left, and the line "
+                + "says where what arrived is kept",
+            "8:the file is written but incomplete: a CPU's port closed early, torn pages were refused, the stop's "
+                + "tail was not awaited, or the agent did not answer after the stop; dump/replay: the log is cut "
+                + "short, has no end record, or is damaged (what is whole was used)",
             "9:dump/replay: the file is not a session log, or one written by a newer version",
             "10:replay --against-agent: the live agent did something else than the recorded one",
             "11:record --host: the host's trace cannot be recorded (no tracefs, not root, an unknown --host-events name)",
+            "12:record: SIGINT or SIGTERM before tracing started: the guest was not started, nothing was recorded",
         })
 public final class VirtioTraceCommand implements Runnable {
     @Spec

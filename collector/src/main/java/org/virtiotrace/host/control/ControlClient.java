@@ -31,6 +31,7 @@ public final class ControlClient {
     private long read;
     private String lastProblem;
     private java.util.function.Consumer<String> marker = s -> { };
+    private java.util.function.BooleanSupplier abandon = () -> false;
 
     public ControlClient(PortLink link, SessionLog log) {
         this.link = link;
@@ -63,6 +64,14 @@ public final class ControlClient {
     /** Called with what is about to be written, before each write (--host marks it in the host trace). */
     public void markWritesWith(java.util.function.Consumer<String> marker) {
         this.marker = marker;
+    }
+
+    /**
+     * A wait for a reply ends early, unanswered, once {@code when} says so (a user's Ctrl-C
+     * during a metadata fetch that takes seconds). Checked every 200 ms.
+     */
+    public void abandonWaitsWhen(java.util.function.BooleanSupplier when) {
+        this.abandon = when;
     }
 
     /** Writes; returns the host's CLOCK_MONOTONIC just before the write (after the log and the mark). */
@@ -108,6 +117,10 @@ public final class ControlClient {
         lastProblem = null;
         while (true) {
             long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (abandon.getAsBoolean()) {
+                lastProblem = "nothing before the wait was abandoned";
+                return Optional.empty();
+            }
             if (left <= 0) {
                 String cut = scanner.pendingDescription();
                 lastProblem = cut != null ? cut : scanner.noiseBytes() > 0

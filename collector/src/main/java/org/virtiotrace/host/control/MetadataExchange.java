@@ -19,10 +19,10 @@ import org.virtiotrace.host.session.SessionLog;
  * (or --meta's files for an agent that does not answer), what changed after it.
  */
 public final class MetadataExchange {
-    /** How long a ?meta answer may take (kallsyms under TCG with the guest busy: seconds). */
-    static final int META_TIMEOUT_MS = 60_000;
-    /** How long the final ?update may take. */
-    static final int UPDATE_TIMEOUT_MS = 10_000;
+    /** How long a ?meta answer may take, in handshakes (kallsyms under TCG with the guest busy: seconds). */
+    static final int META_TIMEOUTS = 12;
+    /** How long the final ?update may take, in handshakes. */
+    static final int UPDATE_TIMEOUTS = 2;
 
     private final ControlClient ctl;
     private final int answerTimeoutMs;
@@ -58,7 +58,13 @@ public final class MetadataExchange {
             Properties said = TraceMetadata.parseInfo(hello.get().text());
             log.begin(said.getProperty("agent", "unnamed"));
             log.event(SessionEvent.META_USED, hello.get().requestId(), "hello");
-            Optional<ReplyFrame> m = ctl.ask("meta", META_TIMEOUT_MS);
+            Optional<ReplyFrame> m;
+            try {
+                m = ctl.ask("meta", META_TIMEOUTS * answerTimeoutMs);
+            } catch (IOException e) {
+                throw new ExitException(Exit.NO_GUEST, e.getMessage() + ": asking for the metadata (the guest, QEMU or "
+                        + "the agent went away during the handshake); nothing was recorded");
+            }
             if (m.isPresent() && !m.get().isError()) {
                 log.event(SessionEvent.META_USED, m.get().requestId(), "meta");
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -66,7 +72,7 @@ public final class MetadataExchange {
                         true, ms);
             }
             problem = ctl.describe() + ": the agent answered the handshake but not the metadata request ("
-                    + m.map(f -> "it said: " + f.text()).orElse("within " + META_TIMEOUT_MS / 1000
+                    + m.map(f -> "it said: " + f.text()).orElse("within " + META_TIMEOUTS * answerTimeoutMs / 1000
                     + " s it sent " + ctl.lastProblem()) + ")";
         } else {
             log.begin("none");
@@ -93,7 +99,7 @@ public final class MetadataExchange {
      */
     public boolean update(Metadata meta) {
         try {
-            Optional<ReplyFrame> u = ctl.ask("update", UPDATE_TIMEOUT_MS);
+            Optional<ReplyFrame> u = ctl.ask("update", UPDATE_TIMEOUTS * answerTimeoutMs);
             if (u.isPresent() && !u.get().isError()) {
                 log.event(SessionEvent.META_USED, u.get().requestId(), "update");
                 meta.files().putAll(FileSet.decode(u.get().payload()));
@@ -114,8 +120,14 @@ public final class MetadataExchange {
      * Reads the agent's heartbeat counter into the session log (the agent logs the read too):
      * the value the streams' beats count from. An agent without a heartbeat says nothing usable.
      */
-    public void logHeartbeat() throws IOException {
-        Optional<ReplyFrame> r = ctl.ask("heartbeat", answerTimeoutMs);
+    public void logHeartbeat() {
+        Optional<ReplyFrame> r;
+        try {
+            r = ctl.ask("heartbeat", answerTimeoutMs);
+        } catch (IOException e) {
+            warnings.add(ctl.describe() + ": cannot read the heartbeat counter: " + e.getMessage());
+            return;
+        }
         if (r.isPresent() && !r.get().isError()) {
             try {
                 long v = Long.parseLong(TraceMetadata.parseInfo(r.get().text()).getProperty("heartbeat", "").strip());

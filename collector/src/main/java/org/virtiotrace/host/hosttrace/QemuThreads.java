@@ -5,7 +5,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -14,8 +16,10 @@ import java.util.regex.Pattern;
 /**
  * Which QEMU serves a guest's ports, and the host thread of each of its vCPUs, for the host
  * file's GUEST option (trace-cmd maps a vCPU thread's kvm events to the guest with it). QEMU
- * names its vCPU threads "CPU N/KVM" or "CPU N/TCG"; single-threaded TCG runs every vCPU on
- * one thread, "ALL CPUs/TCG".
+ * holds a pipe chardev's FIFOs open by path, a socket chardev's unix socket by inode (its path is
+ * in /proc/net/unix). It names its vCPU threads "CPU N/KVM" or "CPU N/TCG" (single-threaded TCG:
+ * "ALL CPUs/TCG") only when started with {@code -name ...,debug-threads=on}, as libvirt starts
+ * it; without that every thread is "qemu-system-..." and the vCPUs cannot be told apart.
  */
 public final class QemuThreads {
     private static final Pattern VCPU = Pattern.compile("CPU (\\d+)/\\w+");
@@ -26,12 +30,13 @@ public final class QemuThreads {
     /** The QEMU process holding a file of {@code portDir} open (its pipe or socket chardevs), if one does. */
     public static Optional<Long> holderOf(Path portDir) {
         Path dir = portDir.toAbsolutePath().normalize();
+        Set<String> sockets = socketsUnder(dir);
         long self = ProcessHandle.current().pid();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
                 .chars().allMatch(Character::isDigit))) {
             for (Path proc : procs) {
                 long pid = Long.parseLong(proc.getFileName().toString());
-                if (pid != self && isQemu(proc) && holds(proc.resolve("fd"), dir)) {
+                if (pid != self && isQemu(proc) && holds(proc.resolve("fd"), dir, sockets)) {
                     return Optional.of(pid);
                 }
             }
@@ -49,11 +54,28 @@ public final class QemuThreads {
         }
     }
 
-    private static boolean holds(Path fds, Path dir) {
+    /** "socket:[INODE]" of every unix socket bound under {@code dir} (/proc/net/unix: ... Inode Path). */
+    private static Set<String> socketsUnder(Path dir) {
+        Set<String> out = new HashSet<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/net/unix"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 8 && Path.of(f[7]).startsWith(dir)) {
+                    out.add("socket:[" + f[6] + "]");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc/net/unix: pipes are still found by path
+        }
+        return out;
+    }
+
+    private static boolean holds(Path fds, Path dir, Set<String> sockets) {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(fds)) {
             for (Path fd : s) {
                 try {
-                    if (Files.readSymbolicLink(fd).startsWith(dir)) {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(dir) || sockets.contains(target.toString())) {
                         return true;
                     }
                 } catch (IOException e) {

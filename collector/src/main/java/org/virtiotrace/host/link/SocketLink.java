@@ -3,6 +3,7 @@ package org.virtiotrace.host.link;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -26,7 +27,12 @@ public final class SocketLink implements PortLink {
     }
 
     public static SocketLink connect(Path path) throws IOException {
-        SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(path));
+        SocketChannel ch;
+        try {
+            ch = SocketChannel.open(UnixDomainSocketAddress.of(path));
+        } catch (IOException e) {
+            throw named(path, "connect", e);
+        }
         try {
             ch.configureBlocking(false);
             Selector sel = Selector.open();
@@ -44,21 +50,41 @@ public final class SocketLink implements PortLink {
 
     @Override
     public int read(ByteBuffer dst, int timeoutMs) throws IOException {
-        int n = ch.read(dst);
-        if (n != 0) {
-            return n;
+        try {
+            int n = ch.read(dst);
+            if (n != 0) {
+                return n;
+            }
+            key.interestOps(SelectionKey.OP_READ);
+            selector.select(Math.max(1, timeoutMs));
+            selector.selectedKeys().clear();
+            return ch.read(dst);
+        } catch (IOException e) {
+            throw named(path, "read", e);
         }
-        key.interestOps(SelectionKey.OP_READ);
-        selector.select(Math.max(1, timeoutMs));
-        selector.selectedKeys().clear();
-        return ch.read(dst);
+    }
+
+    /**
+     * The JDK's socket errors say only "Broken pipe" or "Connection reset by peer": the one line
+     * the user reads must name the socket and what was being done with it.
+     */
+    private static IOException named(Path path, String op, IOException e) {
+        String why = e instanceof ClosedChannelException ? "the socket is closed"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new IOException(path + ": " + op + ": " + why, e);
     }
 
     @Override
     public void write(ByteBuffer src, int timeoutMs) throws IOException {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         while (src.hasRemaining()) {
-            if (ch.write(src) == 0) {
+            int n;
+            try {
+                n = ch.write(src);
+            } catch (IOException e) {
+                throw named(path, "write", e);
+            }
+            if (n == 0) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
                 if (left <= 0) {
                     throw new IOException(path + ": the guest takes nothing (waited " + timeoutMs + " ms)");

@@ -198,7 +198,9 @@ public final class PageCheck {
         boolean couldForget = canForget;
         boolean rolled = lastHeld && forgetLast();
         int next = realign(b, rolled ? pos - pageSize : pos, pos + pageSize, limit);
-        tookBack = rolled && next >= 0 && next < pos;
+        // a start inside the last page: it lost bytes; the refused page itself following the page
+        // before the last: the last was the odd one (its header damaged in place, a time far ahead)
+        tookBack = rolled && next >= 0 && next <= pos;
         if (rolled && !tookBack) { // the last page stands: follow it again
             lastTimestamp = ts;
             lastEnd = end;

@@ -86,7 +86,9 @@ public final class PageSpool {
                 pages--;
                 tornPages++;
             }
-            tornPages++;
+            if (next != pos) {
+                tornPages++; // the page here is refused, unless the stream goes on right here
+            }
             write(w, keptUntil);
             pos = next >= 0 ? next : pos + pageSize;
             w = pos;

@@ -72,25 +72,17 @@ final class CpuCollector implements Runnable {
             }
             ByteBuffer buf = pageSpool.buffer();
             while (!stop) {
-                int n = link.read(buf, READ_TIMEOUT_MS);
-                if (n < 0) {
-                    log.event(SessionEvent.DATA_EOF, cpu);
-                    ended = true;
-                    break;
+                int n = take(buf, READ_TIMEOUT_MS);
+                if (n > 0 && n < LINGER_BELOW && !stop) {
+                    // a small read: let the port fill a little before the next look (a read,
+                    // then poll only if that finds nothing), so a busy port costs a hundred
+                    // wake-ups a second, not one per agent write
+                    Thread.sleep(LINGER_MS);
                 }
-                if (n > 0) {
-                    long at = log.chunk(SessionEvent.DATA, cpu, buf, buf.position() - n, n);
-                    pageSpool.logged(buf.position() - n, at, n);
-                    bytes += n;
-                    lastByteNanos = System.nanoTime();
-                    pageSpool.consume(false);
-                    if (n < LINGER_BELOW && !stop) {
-                        // a small read: let the port fill a little before the next look (a read,
-                        // then poll only if that finds nothing), so a busy port costs a hundred
-                        // wake-ups a second, not one per agent write
-                        Thread.sleep(LINGER_MS);
-                    }
-                }
+            }
+            // what the port already holds when we stop is this recording's too (a tail that came late)
+            while (!ended && take(buf, 0) > 0) {
+                // taken
             }
             pageSpool.consume(true);
         } catch (IOException e) {
@@ -103,6 +95,26 @@ final class CpuCollector implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** One read into the spool's buffer, logged and checked; returns the bytes, 0 for none, -1 at end of file. */
+    private int take(ByteBuffer buf, int timeoutMs) throws IOException {
+        if (ended) {
+            return -1;
+        }
+        int n = link.read(buf, timeoutMs);
+        if (n < 0) {
+            log.event(SessionEvent.DATA_EOF, cpu);
+            ended = true;
+            stop = true;
+        } else if (n > 0) {
+            long at = log.chunk(SessionEvent.DATA, cpu, buf, buf.position() - n, n);
+            pageSpool.logged(buf.position() - n, at, n);
+            bytes += n;
+            lastByteNanos = System.nanoTime();
+            pageSpool.consume(false);
+        }
+        return n;
     }
 
     /** Before the thread starts: reads and drops what the port holds now; returns how many bytes. */

@@ -91,7 +91,7 @@ final class CpuCollectors implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        return stop.hurry();
+        return false;
     }
 
     /** Each thread finishes what it has and ends. */

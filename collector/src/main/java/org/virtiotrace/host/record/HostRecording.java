@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.ExitException;
@@ -82,12 +83,15 @@ final class HostRecording implements AutoCloseable {
             return;
         }
         String name = ports.dir().toAbsolutePath().normalize().getFileName().toString();
-        List<Integer> tids = QemuThreads.holderOf(ports.dir()).map(pid -> QemuThreads.vcpuThreads(pid, guestCpus))
-                .orElse(List.of());
+        Optional<Long> qemu = QemuThreads.holderOf(ports.dir());
+        List<Integer> tids = qemu.map(pid -> QemuThreads.vcpuThreads(pid, guestCpus)).orElse(List.of());
         try {
             lines.add(trace.write(output, hostTraceId, new TimeOptions.Guest(name, guestTraceId, tids), offsetNs));
-            lines.add(tids.isEmpty() ? "  no QEMU process holds " + ports.dir() + "'s files (or its vCPU threads are "
-                    + "not named CPU N/...): the GUEST option names no vCPU threads" : "  guest " + name + ": vCPU threads " + tids);
+            lines.add(!tids.isEmpty() ? "  guest " + name + ": vCPU threads " + tids
+                    : qemu.isEmpty() ? "  no QEMU process holds " + ports.dir() + "'s FIFOs or sockets: the GUEST option "
+                    + "names no vCPU threads"
+                    : "  QEMU (pid " + qemu.get() + ") does not name its vCPU threads (start it with -name "
+                    + "guest=NAME,debug-threads=on, as libvirt does): the GUEST option names no vCPU threads");
             lines.add("  one timeline: trace-cmd report -i " + output + " -i " + guestDat + "   (kernelshark -i "
                     + output + " -a " + guestDat + ")");
         } catch (IOException | RuntimeException e) {

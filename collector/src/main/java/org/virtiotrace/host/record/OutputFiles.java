@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.session.SessionLog;
 import org.virtiotrace.host.sync.SyncFile;
 import org.virtiotrace.host.tracedat.CpuData;
 import org.virtiotrace.host.tracedat.TraceDatHeader;
@@ -24,7 +25,40 @@ final class OutputFiles {
     private OutputFiles() {
     }
 
-    static List<String> write(RecordOptions opt, Recorded r, HostRecording host, PortLayout ports)
+    /**
+     * Before the guest is touched: every place this recording will write can take a file (the
+     * output's directory, for the file and the spool beside it; --raw; --session's; --host's).
+     */
+    static void checkWritable(RecordOptions opt) throws ExitException {
+        List<Path> dirs = new ArrayList<>();
+        for (Path f : new Path[] {opt.output(), opt.session(), opt.timeline().hostOutput()}) {
+            if (f != null) {
+                dirs.add(f.toAbsolutePath().getParent());
+            }
+        }
+        if (opt.rawDir() != null) {
+            dirs.add(opt.rawDir().toAbsolutePath());
+        }
+        for (Path d : dirs) {
+            try {
+                Files.createDirectories(d);
+                Files.delete(Files.createTempFile(d, ".virtio-trace-", ".check"));
+            } catch (IOException e) {
+                throw new ExitException(Exit.OUTPUT, d + ": cannot write there (" + reason(e) + "); nothing was "
+                        + "recorded, the guest was not touched");
+            }
+        }
+    }
+
+    /** What a file-system exception says, without its class name. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    static List<String> write(RecordOptions opt, Recorded r, HostRecording host, PortLayout ports, SessionLog log)
             throws ExitException {
         List<String> lines = new ArrayList<>();
         if (!r.meta().usable()) {
@@ -39,7 +73,7 @@ final class OutputFiles {
             }
         }
         if (opt.output() != null) {
-            lines.add(traceDat(opt.output(), r));
+            lines.add(traceDat(opt.output(), r, log));
             lines.addAll(r.sync().summary());
             lines.addAll(syncFile(opt.output(), r.sync()));
         }
@@ -55,7 +89,7 @@ final class OutputFiles {
         return lines;
     }
 
-    private static String traceDat(Path out, Recorded r) throws ExitException {
+    private static String traceDat(Path out, Recorded r, SessionLog log) throws ExitException {
         List<CpuData> data = CpuData.byCpu(r.data());
         long t0 = System.nanoTime();
         try {
@@ -64,8 +98,9 @@ final class OutputFiles {
             return String.format("wrote %s (%.1f MB) in %d ms; see it with: trace-cmd report %s", out,
                     Files.size(out) / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), out);
         } catch (IOException | IllegalArgumentException e) {
-            throw new ExitException(Exit.OUTPUT, out + ": cannot write the trace.dat: " + e.getMessage()
-                    + "; no partial file was left");
+            String why = e instanceof IOException io ? reason(io) : e.getMessage();
+            throw new ExitException(Exit.OUTPUT, out + ": cannot write the trace.dat (" + why + "); no partial file "
+                    + "was left; " + RecordingRescue.keep(out, r, log));
         }
     }
 

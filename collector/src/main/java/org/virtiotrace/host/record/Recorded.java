@@ -16,11 +16,13 @@ import org.virtiotrace.host.tracedat.CpuData;
  * and what went wrong on the way. Owns the spool until closed; a spool that is the only copy of
  * the streams ({@code --raw}, or no metadata) is kept.
  *
+ * @param stopSent  the stop order reached the control port (if not, the guest may still be sending)
+ * @param tailCut   the wait for what the ports sent after the stop order was cut short
  * @param agentGone the agent did not answer after the stop: every CPU may have ended early
  */
 record Recorded(Metadata meta, List<CpuCollector> cpus, TimelineSync sync, List<String> warnings,
-                long startedNanos, long stoppedNanos, boolean agentGone, Path spoolDir, boolean keepSpool)
-        implements AutoCloseable {
+                long startedNanos, long stoppedNanos, boolean stopSent, boolean tailCut, boolean agentGone, Path spoolDir,
+                boolean keepSpool) {
 
     /** Each CPU's pages for the trace.dat, by CPU number. */
     Map<Integer, CpuData> data() {
@@ -29,21 +31,26 @@ record Recorded(Metadata meta, List<CpuCollector> cpus, TimelineSync sync, List<
         return byCpu;
     }
 
-    /** Removes the spool unless it is to be kept. */
-    @Override
-    public void close() throws IOException {
-        removeSpool(spoolDir, keepSpool);
+    /** Removes the spool unless it is to be kept; returns why it could not be removed, or null. */
+    String removeSpool() {
+        return removeSpool(spoolDir, keepSpool);
     }
 
-    /** A spool directory and what is in it, unless it is to be kept (or there is none). */
-    static void removeSpool(Path dir, boolean keep) throws IOException {
-        if (keep || dir == null) {
-            return;
+    /**
+     * A spool directory and what is in it, unless it is to be kept (or there is none, or it was
+     * moved away to be kept); returns why it could not be removed, or null.
+     */
+    static String removeSpool(Path dir, boolean keep) {
+        if (keep || dir == null || !Files.exists(dir)) {
+            return null;
         }
         try (var s = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
             }
+            return null;
+        } catch (IOException e) {
+            return dir + ": cannot remove the spool directory (" + OutputFiles.reason(e) + ")";
         }
     }
 }

@@ -37,15 +37,24 @@ public final class Recorder {
         if (!Files.isDirectory(ports.dir()) || !ports.has(PortNames.CONTROL)) {
             throw new ExitException(Exit.NO_GUEST, ports.missing(PortNames.CONTROL, ports.cpusPresent().size()));
         }
+        OutputFiles.checkWritable(opt);
         // --host is refused before anything touches the ports or the guest
         try (HostRecording host = HostRecording.prepare(opt, nat);
              PortLock lock = PortLock.take(ports.dir(), "records from these ports; two readers would split the "
                      + "pages between them")) {
             SessionLog log = RecordingLog.open(opt);
             try {
+                Recorded recorded = new Recording(opt, nat, log, stop).run(ports, host);
                 Summary summary;
-                try (Recorded recorded = new Recording(opt, nat, log, stop).run(ports, host)) {
-                    summary = Summary.of(opt, recorded, OutputFiles.write(opt, recorded, host, ports));
+                try {
+                    summary = Summary.of(opt, recorded, OutputFiles.write(opt, recorded, host, ports, log));
+                } catch (ExitException e) {
+                    String left = recorded.removeSpool();
+                    throw left == null ? e : new ExitException(e.exit(), e.getMessage() + "; " + left);
+                }
+                String left = recorded.removeSpool();
+                if (left != null) {
+                    summary.lines().add("warning: " + left);
                 }
                 RecordingLog.close(log, summary);
                 return summary;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.ports.PortNames;
+import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.control.ControlClient;
 import org.virtiotrace.host.control.Metadata;
@@ -36,22 +37,29 @@ final class Recording {
     }
 
     Recorded run(PortLayout ports, HostRecording host) throws ExitException, IOException, InterruptedException {
-        ControlClient ctl = new ControlClient(ports.open(nat, PortNames.CONTROL), log);
+        ControlClient ctl = guestSide("the control port cannot be opened",
+                () -> new ControlClient(ports.open(nat, PortNames.CONTROL), log));
+        ctl.abandonWaitsWhen(stop::asked);
         CpuCollectors cpus = null;
         Path spoolDir = null;
         boolean keepSpool = true;
+        boolean tracing = false;
         try {
-            long stale = ctl.drainStale();
+            long stale = guestSide("the control port cannot be read", ctl::drainStale);
             if (stale > 0) {
                 warnings.add(ctl.describe() + ": dropped " + stale + " bytes an earlier session left unread");
             }
             MetadataExchange exchange = new MetadataExchange(ctl, opt.answerTimeoutMs(), opt.metaDir(), log, warnings);
             Metadata meta = exchange.fetch();
+            stoppedBeforeStart();
             keepSpool = opt.rawDir() != null || !meta.usable();
             spoolDir = spoolDir(meta);
-            cpus = CpuCollectors.open(nat, ports, meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus(), meta,
-                    spoolDir, !keepSpool, opt.timeline().heartbeatId(), log);
-            long staleData = cpus.dropStale();
+            List<Integer> cpuList = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
+            Path spool = spoolDir;
+            boolean inLog = !keepSpool;
+            cpus = guestSide("a data port cannot be opened", () -> CpuCollectors.open(nat, ports, cpuList, meta,
+                    spool, inLog, opt.timeline().heartbeatId(), log));
+            long staleData = guestSide("a data port cannot be read", cpus::dropStale);
             if (staleData > 0) {
                 warnings.add("dropped " + staleData + " bytes of trace data an earlier session left in the ports");
             }
@@ -64,9 +72,15 @@ final class Recording {
                 sync.agentSilent(); // it answered nothing so far: a clock probe would only wait too
             }
 
+            stoppedBeforeStart();
+            ctl.abandonWaitsWhen(() -> false); // from here a stop is the orderly one: the tail, the update
             host.begin();
             ctl.markWritesWith(host::mark);
-            ctl.order("1");
+            guestSide("the start order cannot be sent", () -> {
+                ctl.order("1");
+                return null;
+            });
+            tracing = true;
             long started = System.nanoTime();
             // the guest traces from the order on: the first sample and the counter come just after
             sync.atStart(meta.agentName());
@@ -77,15 +91,19 @@ final class Recording {
 
             long stoppedAt = System.nanoTime();
             boolean ordered = sendStop(ctl);
+            boolean tailCut = false;
             if (ordered) {
                 if (!cpus.awaitTail(stoppedAt, stop)) {
-                    warnings.add("the ports were still sending " + CpuCollectors.TAIL_MAX_MS / 1000
-                            + " s after the stop order; the file ends there");
+                    tailCut = true;
+                    warnings.add(stop.hurry() ? "the second SIGINT/SIGTERM cut the wait for the ports' tail: pages "
+                            + "still on their way are not in the file" : "the ports were still sending "
+                            + CpuCollectors.TAIL_MAX_MS / 1000 + " s after the stop order; the file ends there");
                 }
                 if (!stop.hurry()) {
                     sync.atEnd();
                 }
             }
+            sync.finish();
             host.end();
             List<String> behind = liveness.check(cpus.list(), true, log);
             if (!behind.isEmpty()) {
@@ -98,9 +116,15 @@ final class Recording {
             progress.finish();
             sync.measureCpuClocks(cpus.list());
             RecordingLog.totals(log, ctl, cpus.list());
-            return new Recorded(meta, cpus.list(), sync, warnings, started, stoppedAt, agentGone, spoolDir, keepSpool);
+            return new Recorded(meta, cpus.list(), sync, warnings, started, stoppedAt, ordered, tailCut, agentGone,
+                    spoolDir, keepSpool);
         } catch (ExitException | IOException | InterruptedException | RuntimeException e) {
-            Recorded.removeSpool(spoolDir, keepSpool);
+            // before the start order the spool can hold nothing worth keeping; --raw's directory is the user's
+            boolean ours = spoolDir != null && !spoolDir.equals(opt.rawDir());
+            String left = Recorded.removeSpool(spoolDir, keepSpool && (tracing || !ours));
+            if (left != null && e instanceof ExitException x) {
+                throw new ExitException(x.exit(), x.getMessage() + "; " + left);
+            }
             throw e;
         } finally {
             if (cpus != null) {
@@ -110,20 +134,50 @@ final class Recording {
         }
     }
 
+    /** A signal before the start order: the guest is left as it was, with nothing started. */
+    private void stoppedBeforeStart() throws ExitException {
+        if (stop.asked()) {
+            throw new ExitException(Exit.STOPPED_BEFORE_START, "stopped (SIGINT or SIGTERM) before tracing started: "
+                    + "the start order was not sent; nothing was recorded");
+        }
+    }
+
+    private interface GuestStep<T> {
+        T run() throws IOException, ExitException;
+    }
+
+    /**
+     * A step of the guest's side before tracing starts: a port that fails here (the guest or QEMU
+     * went away, the agent closed its end) ends the recording with exit 3 and one line.
+     */
+    private static <T> T guestSide(String what, GuestStep<T> step) throws ExitException {
+        try {
+            return step.run();
+        } catch (IOException e) {
+            throw new ExitException(Exit.NO_GUEST, (e.getMessage() == null ? e.toString() : e.getMessage()) + ": "
+                    + what + " (the guest, QEMU or the agent went away before tracing started); nothing was recorded");
+        }
+    }
+
     /**
      * Where checked pages go while recording: --raw's directory, FILE.raw when no trace.dat can be
      * made (the raw streams are all there will be), else a hidden directory beside the output.
      */
-    private Path spoolDir(Metadata meta) throws IOException {
+    private Path spoolDir(Metadata meta) throws ExitException {
         Path dir;
         if (opt.rawDir() != null) {
             dir = opt.rawDir();
         } else if (!meta.usable()) {
             dir = Path.of(opt.output() == null ? "virtio-trace.raw" : opt.output() + ".raw");
         } else {
-            dir = Files.createTempDirectory(opt.output().toAbsolutePath().getParent(), ".virtio-trace-");
+            dir = opt.output().toAbsolutePath().getParent().resolve(".virtio-trace-" + ProcessHandle.current().pid());
         }
-        return Files.createDirectories(dir);
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ExitException(Exit.OUTPUT, dir + ": cannot make the spool directory (" + OutputFiles.reason(e)
+                    + "); nothing was recorded");
+        }
     }
 
     private void waitForStop(Progress progress, CpuCollectors cpus, long started, TimelineSync sync,

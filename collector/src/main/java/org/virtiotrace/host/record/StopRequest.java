@@ -25,6 +25,11 @@ final class StopRequest {
         return asked.await(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** A stop was asked (no wait). */
+    boolean asked() {
+        return asked.getCount() == 0;
+    }
+
     /** A second interrupt came: skip the waits. */
     boolean hurry() {
         return hurry;

@@ -12,7 +12,7 @@ public record Summary(int exit, List<String> lines) {
 
     static Summary of(RecordOptions opt, Recorded r, List<String> written) {
         List<String> lines = new ArrayList<>();
-        boolean incomplete = r.agentGone();
+        boolean incomplete = r.agentGone() || !r.stopSent() || r.tailCut();
         long total = 0;
         long lost = 0;
         long uncounted = 0;

@@ -27,15 +27,13 @@ import org.virtiotrace.host.tracedat.TimeOptions;
  * agent that never answers (the C agent, an older one) is said once and not asked again.
  */
 final class TimelineSync {
-    /** Each probe of a burst after the first waits this long for its answer. */
-    static final int PROBE_TIMEOUT_MS = 1000;
-
     private final ClockProber prober;
     private final SessionLog log;
     private final List<String> warnings;
     private final long intervalNanos;
     private final int intervalMs;
     private final SyncSeries series = new SyncSeries();
+    private String agentName = "unnamed";
     private final long guestTraceId;
     private final long hostTraceId;
     private boolean off;
@@ -49,7 +47,7 @@ final class TimelineSync {
 
     TimelineSync(ControlClient ctl, int intervalMs, int probes, boolean hostFile, boolean date, SessionLog log,
                  List<String> warnings) {
-        this.prober = new ClockProber(ctl::askTimed, probes, PROBE_TIMEOUT_MS);
+        this.prober = new ClockProber(ctl::askTimed, probes);
         this.log = log;
         this.warnings = warnings;
         this.intervalMs = intervalMs;
@@ -72,18 +70,38 @@ final class TimelineSync {
                 + "the trace.dat keeps the guest's own times");
     }
 
-    /** The first burst, right after the start order; a silent or refusing agent turns sync off, said once. */
-    void atStart(String agentName) throws IOException {
+    /**
+     * The first burst, right after the start order. An agent that refuses (a cycle-counter clock)
+     * turns sync off, said once; one that does not answer yet is asked again at the next burst.
+     */
+    void atStart(String agentName) {
         if (off) {
             return;
         }
-        burst();
-        if (series.isEmpty()) {
+        this.agentName = agentName;
+        try {
+            burst();
+        } catch (IOException e) {
+            noteGap(e.getMessage());
+        }
+        if (series.isEmpty() && prober.refused()) {
             off = true;
             warnings.add("clock sync: " + prober.problem() + " (agent " + agentName + "); recording without "
                     + "alignment: the guest file keeps the guest's own times");
-        } else {
-            next = System.nanoTime() + intervalNanos;
+        }
+        next = System.nanoTime() + intervalNanos;
+    }
+
+    /**
+     * After the last burst: with no sample from any burst, the recording is without alignment,
+     * said once with how many bursts were asked.
+     */
+    void finish() {
+        int[] b = prober.bursts();
+        if (!off && series.isEmpty() && b[0] > 0) {
+            warnings.add("clock sync: none of " + b[0] + " bursts of ?clock was answered (" + prober.problem()
+                    + "; agent " + agentName + "); recording without alignment: the guest file keeps the guest's "
+                    + "own times");
         }
     }
 
@@ -129,7 +147,7 @@ final class TimelineSync {
         Probe p = s.get().best();
         log.event(SessionEvent.SYNC_SAMPLE, p.hostSent(), p.guestReceived(), p.guestReplied(), p.hostReceived(),
                 p.guestRealtimeMinusMono(), p.hostRealtimeMinusMono(), p.clockError(), p.traceMinusMono(),
-                (long) s.get().probes(), (long) s.get().asked());
+                ((long) s.get().probes() << 32) | (s.get().asked() & 0xffff_ffffL));
         String note = series.add(s.get(), prober.clock());
         if (note != null) {
             log.event(SessionEvent.NOTE, note);
@@ -192,7 +210,15 @@ final class TimelineSync {
     }
 
     List<String> summary() {
-        return off && series.isEmpty() ? List.of() : SyncReport.summary(series.clock(), series.method(),
-                series.samples(), series.gaps(), series.notes(), series.cpuClocks(), series.cpuClocksApplied());
+        if (series.isEmpty()) {
+            return List.of();
+        }
+        List<String> lines = new java.util.ArrayList<>(SyncReport.summary(series.clock(), series.method(),
+                series.samples(), series.gaps(), series.notes(), series.cpuClocks(), series.cpuClocksApplied()));
+        int[] b = prober.bursts();
+        if (b[1] < b[0]) {
+            lines.add("  " + b[1] + " of " + b[0] + " bursts answered; aligned on those");
+        }
+        return lines;
     }
 }

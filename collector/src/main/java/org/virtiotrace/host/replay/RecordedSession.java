@@ -73,8 +73,8 @@ public final class RecordedSession {
             for (Optional<LogRecord> o; (o = r.next()).isPresent(); ) {
                 LogRecord rec = o.get();
                 s.records++;
-                if (rec.event() == null) {
-                    continue;
+                if (rec.event() == null || !rec.intact()) {
+                    continue; // a damaged record is not trusted (a damaged data chunk is the page check's, in ToDat)
                 }
                 switch (rec.event()) {
                     case CTL_OPEN -> s.ctlPath = rec.text(0);

@@ -17,6 +17,7 @@ import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.control.Metadata;
 import org.virtiotrace.host.pages.PageCheck;
 import org.virtiotrace.host.pages.PageSpool;
+import org.virtiotrace.host.session.LogEnd;
 import org.virtiotrace.host.session.LogFormatException;
 import org.virtiotrace.host.session.LogReader;
 import org.virtiotrace.host.session.LogRecord;
@@ -37,6 +38,10 @@ public final class ToDat {
     /** Writes {@code out}; returns the lines to print and the exit status. */
     public static ReplayResult run(RecordedSession s, Path out) throws ExitException, IOException {
         Optional<Metadata> meta = s.metadata();
+        if (meta.isEmpty() && !s.end().whole()) {
+            throw new ExitException(Exit.INCOMPLETE, s.path() + ": " + s.end().describe() + "; what it holds "
+                    + "includes no usable metadata, so no trace.dat was made");
+        }
         if (meta.isEmpty()) {
             throw new ExitException(Exit.NO_METADATA, s.path() + ": the log holds no metadata (the agent did not "
                     + "answer and no --meta was given when it was recorded); its data can be dumped, not made a trace.dat");
@@ -49,16 +54,18 @@ public final class ToDat {
             for (int cpu : s.dataPorts().keySet()) {
                 spools.put(cpu, new Spool(dir.resolve("cpu" + cpu + ".raw"), m));
             }
+            LogEnd end;
             try (LogReader r = LogReader.open(s.path())) {
                 for (Optional<LogRecord> o; (o = r.next()).isPresent(); ) {
                     LogRecord rec = o.get();
                     if (rec.is(SessionEvent.DATA)) {
                         Spool sp = spools.get((int) rec.u64(0));
                         if (sp != null) {
-                            sp.add(rec.bytes(1));
+                            sp.add(rec.bytes(1)); // a damaged chunk too: the page check refuses what is torn
                         }
                     }
                 }
+                end = r.end(); // this pass reads the pages, so it also finds those whose CRC fails
             } catch (LogFormatException e) {
                 throw new IllegalStateException(e); // read once already
             }
@@ -87,17 +94,16 @@ public final class ToDat {
             lines.add(String.format("wrote %s (%.1f MB) from %s; see it with: trace-cmd report %s", out,
                     Files.size(out) / 1e6, s.path(), out));
             int exit = Exit.OK;
-            if (!s.end().whole()) {
-                lines.add(0, "warning: " + s.end().describe() + "; the trace.dat holds what came before");
-                exit = Exit.INCOMPLETE;
-            } else if (s.endExit() < 0) {
-                lines.add(0, "warning: the log has no end record: the recording did not finish; the trace.dat holds "
-                        + "what it has");
+            if (!end.whole()) {
+                lines.add(0, "warning: " + end.describe() + (end.kind() == LogEnd.Kind.DAMAGED
+                        ? "; the trace.dat holds the pages that are whole" : "; the trace.dat holds what came before"));
                 exit = Exit.INCOMPLETE;
             }
             if (differs) {
-                lines.add("warning: the pages differ from the recording's own count: please report this with the log");
-                exit = Exit.SOFTWARE;
+                // the same chunks through the same check keep the same pages: a log that gives others is damaged
+                lines.add("warning: the log is damaged: its pages are not the ones the recording kept (each CPU's line "
+                        + "says how); the trace.dat holds the pages that are whole");
+                exit = Exit.INCOMPLETE;
             }
             return new ReplayResult(exit, lines);
         } finally {
@@ -125,13 +131,14 @@ public final class ToDat {
         }
 
         void add(byte[] chunk) throws IOException {
-            ByteBuffer b = spool.buffer();
-            if (chunk.length > b.remaining()) {
-                throw new IOException("a recorded chunk of " + chunk.length + " bytes is larger than a read could be ("
-                        + b.remaining() + "): the log is damaged");
+            // a chunk larger than a read could be comes only from a damaged log: fed in pieces, checked the same
+            for (int at = 0; at < chunk.length; ) {
+                ByteBuffer b = spool.buffer();
+                int n = Math.min(b.remaining(), chunk.length - at);
+                b.put(chunk, at, n);
+                at += n;
+                spool.consume(n == 0); // a full buffer that kept everything: decide now rather than wait
             }
-            b.put(chunk);
-            spool.consume(false);
         }
 
         void finish() throws IOException {

@@ -1,6 +1,6 @@
 package org.virtiotrace.host.session;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -18,12 +18,12 @@ import org.virtiotrace.core.wire.ReplyScanner;
 public final class LogDump {
     private static final int SHOW_TEXT_UP_TO = 200;
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final ReplyScanner replies = new ReplyScanner();
     private long base = Long.MIN_VALUE;
     private int pageSize = 4096;
 
-    public LogDump(PrintStream out) {
+    public LogDump(PrintWriter out) {
         this.out = out;
     }
 
@@ -32,13 +32,25 @@ public final class LogDump {
         out.printf("%s: simpletrace v4, %s-endian%n", r.path(), r.order().toString().startsWith("LITTLE") ? "little"
                 : "big");
         for (Optional<LogRecord> o; (o = r.next()).isPresent(); ) {
-            out.println(line(o.get()));
+            out.println(o.get().intact() ? line(o.get()) : damaged(o.get()));
         }
         LogEnd end = r.end();
-        out.println((end.whole() ? "end: " : "end (early): ") + end.describe()
+        out.println((end.whole() ? "end: " : end.kind() == LogEnd.Kind.DAMAGED ? "end (damaged): " : "end (early): ")
+                + end.describe()
                 + (r.unknownRecords() > 0 ? "; " + r.unknownRecords() + " records of events this version does not "
                 + "know were skipped" : ""));
         return end;
+    }
+
+    /** A damaged record, shown as read: its values may be anything, so nothing is made of them. */
+    private String damaged(LogRecord rec) {
+        String shown;
+        try {
+            shown = line(rec);
+        } catch (RuntimeException e) {
+            shown = "#" + rec.index() + " " + rec.name();
+        }
+        return shown + "   <- DAMAGED: its CRC does not match its bytes";
     }
 
     String line(LogRecord rec) {

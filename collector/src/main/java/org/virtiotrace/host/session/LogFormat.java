@@ -21,7 +21,12 @@ final class LogFormat {
     /** The first argument of vt_session: tells a reader of a foreign byte order what it has. */
     static final long ENDIAN_MAGIC = 0x0102_0304_0506_0708L;
     /** The session log's own version, in vt_session: what the events mean. */
-    static final long FORMAT_VERSION = 1;
+    static final long FORMAT_VERSION = 2;
+    /** From format 2 on, every event record ends with a u64: the CRC-32 (zlib's) of its bytes from the event id on. */
+    static final long FIRST_FORMAT_WITH_CRC = 2;
+    static final int CRC_BYTES = 8;
+    /** The record type word, which the CRC does not cover (it comes before the event id). */
+    static final int TYPE_BYTES = 8;
     /** Longer names in a mapping record mean the file is not what it claims. */
     static final int MAX_NAME = 4096;
 

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.CRC32;
 
 /**
  * Reads a session log back, record by record, as docs/session-log.md says a reader must: the
@@ -23,20 +24,25 @@ import java.util.Optional;
  */
 public final class LogReader implements AutoCloseable {
     private final Path path;
-    private final InputStream in;
+    private final LogInput in;
     private final long fileSize;
     private final ByteOrder order;
     private final Map<Long, String> names = new HashMap<>();
-    private final byte[] word = new byte[8];
-    private long offset = LogFormat.HEADER_BYTES;
     private long index;
     private long unknown;
+    /** Format 1's vt_sync_sample: ten u64s, the probes answered and asked apart. */
+    private static final List<SessionEvent.Arg> FORMAT1_SYNC_SAMPLE = java.util.Collections.nCopies(10,
+            SessionEvent.Arg.U64);
     private LogEnd end;
     private LogRecord session;
+    /** Format 2 and later: each event record ends with its CRC (known once vt_session is read). */
+    private boolean checked;
+    private long damagedRecords;
+    private String firstDamage;
 
     private LogReader(Path path, InputStream in, long fileSize, ByteOrder order) {
         this.path = path;
-        this.in = in;
+        this.in = new LogInput(in, order, LogFormat.HEADER_BYTES);
         this.fileSize = fileSize;
         this.order = order;
     }
@@ -74,13 +80,15 @@ public final class LogReader implements AutoCloseable {
             r.skipData = skipData;
             Optional<LogRecord> first = r.next();
             if (first.isPresent() && !first.get().is(SessionEvent.SESSION)) {
-                throw new LogFormatException(path + ": a simpletrace file, but not a session log (its first event is "
-                        + first.get().name() + ", not vt_session)");
+                String what = path + ": a simpletrace file whose first event is " + first.get().name()
+                        + ", not vt_session";
+                throw r.namesOurEvents() ? LogFormatException.damaged(what + ": a damaged session log")
+                        : new LogFormatException(what + ": not a session log");
             }
             if (first.isPresent()) {
                 LogRecord s = first.get();
                 if (s.u64(0) != LogFormat.ENDIAN_MAGIC) {
-                    throw new LogFormatException(path + ": vt_session's endian magic reads 0x"
+                    throw LogFormatException.damaged(path + ": vt_session's endian magic reads 0x"
                             + Long.toHexString(s.u64(0)) + "; the file is damaged");
                 }
                 if (s.u64(1) > LogFormat.FORMAT_VERSION) {
@@ -88,6 +96,7 @@ public final class LogReader implements AutoCloseable {
                             + ", session log format " + s.u64(1) + "); this one reads format "
                             + LogFormat.FORMAT_VERSION + " and older");
                 }
+
                 r.session = s;
             }
             r.pending = first.orElse(null);
@@ -100,6 +109,12 @@ public final class LogReader implements AutoCloseable {
 
     private LogRecord pending;
     private boolean skipData;
+    private boolean sawEnd;
+
+    /** Whether the mapping records read so far name any of the session log's events. */
+    private boolean namesOurEvents() {
+        return names.values().stream().anyMatch(n -> SessionEvent.byName(n).isPresent());
+    }
 
     /** The vt_session record, or null for a log cut before it. */
     public LogRecord session() {
@@ -114,21 +129,22 @@ public final class LogReader implements AutoCloseable {
             return Optional.of(p);
         }
         while (end == null) {
-            long start = offset;
-            if (offset == fileSize) {
-                end = LogEnd.whole(offset, index);
+            long start = in.offset();
+            if (in.offset() == fileSize) {
+                end = damagedRecords > 0 ? LogEnd.damagedRecords(start, index, damagedRecords, firstDamage, sawEnd)
+                        : sawEnd ? LogEnd.whole(start, index) : LogEnd.unfinished(start, index);
                 break;
             }
             try {
-                long type = u64();
+                long type = in.u64();
                 if (type == LogFormat.TYPE_MAPPING) {
-                    long id = u64();
-                    long len = u32();
+                    long id = in.u64();
+                    long len = in.u32();
                     if (len > LogFormat.MAX_NAME) {
                         end = LogEnd.damaged(start, index, "a mapping record with a name of " + len + " bytes");
                         break;
                     }
-                    names.put(id, new String(bytes((int) len), StandardCharsets.UTF_8));
+                    names.put(id, new String(in.bytes((int) len), StandardCharsets.UTF_8));
                     continue;
                 }
                 if (type != LogFormat.TYPE_EVENT) {
@@ -138,9 +154,9 @@ public final class LogReader implements AutoCloseable {
                 }
                 return Optional.of(event(start));
             } catch (EOFException e) {
-                end = LogEnd.cut(start, index, fileSize);
+                end = LogEnd.cut(start, index, fileSize).also(damagedRecords, firstDamage);
             } catch (Damaged d) {
-                end = LogEnd.damaged(start, index, d.getMessage());
+                end = LogEnd.damaged(start, index, d.getMessage()).also(damagedRecords, firstDamage);
             }
         }
         return Optional.empty();
@@ -164,89 +180,107 @@ public final class LogReader implements AutoCloseable {
         return path;
     }
 
+    /** Event records whose CRC did not match (or, in a checked log, whose event this version does not know). */
+    public long damagedRecords() {
+        return damagedRecords;
+    }
+
     private LogRecord event(long start) throws IOException, Damaged {
-        long id = u64();
-        long ts = u64();
-        long len = u32();
-        int pid = (int) u32();
+        in.beginSum();
+        long id = in.u64();
+        long ts = in.u64();
+        long len = in.u32();
+        int pid = (int) in.u32();
         if (len < LogFormat.EVENT_HEADER_BYTES) {
             throw new Damaged("an event record of length " + len + ", shorter than its own header");
         }
         long argsLen = len - LogFormat.EVENT_HEADER_BYTES;
-        if (offset + argsLen > fileSize) {
+        if (in.offset() + argsLen > fileSize) {
             throw new EOFException();
         }
         String name = names.get(id);
         Optional<SessionEvent> e = name == null ? Optional.empty() : SessionEvent.byName(name);
         long idx = index++;
         if (e.isEmpty()) {
-            skip(argsLen);
-            unknown++;
-            return new LogRecord(idx, start, null, name != null ? name : "#" + id, ts, pid, List.of());
+            String shown = name != null ? name : "#" + id;
+            boolean intact = true;
+            if (checked && argsLen >= LogFormat.CRC_BYTES) {
+                // read, not skipped: only its CRC tells an event of another writer from a damaged id
+                byte[] piece = new byte[64 << 10];
+                for (long left = argsLen - LogFormat.CRC_BYTES; left > 0; ) {
+                    int n = (int) Math.min(piece.length, left);
+                    in.read(piece, n);
+                    left -= n;
+                }
+                long sum = in.endSum();
+                intact = in.u64() == sum;
+            } else {
+                in.skip(argsLen);
+                intact = !checked;
+            }
+            in.endSum();
+            if (intact) {
+                unknown++;
+            } else {
+                damaged(idx, start, shown + ", an event this version does not know, whose CRC does not match");
+            }
+            return new LogRecord(idx, start, null, shown, ts, pid, List.of(), intact);
         }
-        long argsStart = offset;
+        long argsStart = in.offset();
         List<Object> args = new ArrayList<>();
-        for (SessionEvent.Arg a : e.get().args()) {
-            if (offset - argsStart + (a == SessionEvent.Arg.U64 ? 8 : 4) > argsLen) {
+        boolean format1Sync = e.get() == SessionEvent.SYNC_SAMPLE && !checked;
+        for (SessionEvent.Arg a : format1Sync ? FORMAT1_SYNC_SAMPLE : e.get().args()) {
+            if (in.offset() - argsStart + (a == SessionEvent.Arg.U64 ? 8 : 4) > argsLen) {
                 throw new Damaged(name + ": its length " + len + " ends inside argument " + (args.size() + 1));
             }
             if (a == SessionEvent.Arg.U64) {
-                args.add(u64());
+                args.add(in.u64());
             } else {
-                long n = u32();
-                if (offset - argsStart + n > argsLen) {
+                long n = in.u32();
+                if (in.offset() - argsStart + n > argsLen) {
                     throw new Damaged(name + ": argument " + (args.size() + 1) + " of " + n
                             + " bytes runs past the record's length " + len);
                 }
                 boolean skip = skipData && (e.get() == SessionEvent.DATA || e.get() == SessionEvent.DATA_STALE);
                 if (skip) {
-                    skip(n);
+                    in.skip(n); // not summed: a first pass over the pages; the full read checks them
                     args.add(n);
                 } else {
-                    args.add(bytes((int) n));
+                    args.add(in.bytes((int) n));
                 }
             }
         }
-        if (offset - argsStart != argsLen) {
+        long trailer = argsLen - (in.offset() - argsStart);
+        if (idx == 0 && e.get() == SessionEvent.SESSION && trailer == LogFormat.CRC_BYTES) {
+            checked = true; // format 2 on: vt_session, like every record after it, ends with its CRC
+        }
+        if (trailer != (checked ? LogFormat.CRC_BYTES : 0)) {
             throw new Damaged(name + ": its length says " + len + " bytes, its arguments take "
-                    + (offset - argsStart + LogFormat.EVENT_HEADER_BYTES));
+                    + (in.offset() - argsStart + LogFormat.EVENT_HEADER_BYTES) + (checked ? " and its CRC 8" : ""));
         }
-        return new LogRecord(idx, start, e.get(), name, ts, pid, args);
-    }
-
-    private long u64() throws IOException {
-        read(word, 8);
-        return ByteBuffer.wrap(word).order(order).getLong();
-    }
-
-    private long u32() throws IOException {
-        read(word, 4);
-        return ByteBuffer.wrap(word, 0, 4).order(order).getInt() & 0xffff_ffffL;
-    }
-
-    private byte[] bytes(int n) throws IOException {
-        byte[] b = new byte[n];
-        read(b, n);
-        return b;
-    }
-
-    private void read(byte[] b, int n) throws IOException {
-        int got = in.readNBytes(b, 0, n);
-        offset += got;
-        if (got < n) {
-            throw new EOFException();
+        if (e.get() == SessionEvent.SYNC_SAMPLE && !format1Sync) {
+            long probes = (Long) args.remove(args.size() - 1); // read as format 1 had them: answered, asked
+            args.add(probes >>> 32);
+            args.add(probes & 0xffff_ffffL);
         }
-    }
-
-    private void skip(long n) throws IOException {
-        long left = n;
-        while (left > 0) {
-            long s = in.skip(left);
-            if (s <= 0) {
-                throw new EOFException();
+        boolean intact = true;
+        if (checked) {
+            boolean whole = in.summed();
+            long sum = in.endSum();
+            long stored = in.u64();
+            if (whole && stored != sum) {
+                intact = false;
+                damaged(idx, start, name + ", whose CRC does not match its bytes");
             }
-            left -= s;
-            offset += s;
+        }
+        in.endSum();
+        sawEnd |= e.get() == SessionEvent.END && intact;
+        return new LogRecord(idx, start, e.get(), name, ts, pid, args, intact);
+    }
+
+    private void damaged(long idx, long start, String what) {
+        if (damagedRecords++ == 0) {
+            firstDamage = "record " + idx + " at byte " + start + " (" + what + ")";
         }
     }
 

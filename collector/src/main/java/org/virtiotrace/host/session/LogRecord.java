@@ -13,9 +13,11 @@ import java.util.List;
  * @param timestamp host CLOCK_MONOTONIC ns when it was recorded
  * @param args      {@code Long} for u64, {@code byte[]} for byte strings (or, for data chunks read
  *                  by {@link LogReader#openSkippingData}, a {@code Long}: their length)
+ * @param intact    false when its CRC does not match its bytes (format 2 on): it is given as read,
+ *                  for the reader to decide what of it to trust (pages still go through the page check)
  */
 public record LogRecord(long index, long offset, SessionEvent event, String name, long timestamp, int pid,
-                        List<Object> args) {
+                        List<Object> args, boolean intact) {
     public long u64(int i) {
         return (Long) args.get(i);
     }

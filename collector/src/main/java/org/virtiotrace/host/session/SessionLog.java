@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32;
 import org.virtiotrace.core.nativeio.NativeException;
 
 /**
@@ -35,7 +36,9 @@ public final class SessionLog implements AutoCloseable {
     private final long startWallNanos;
     private final long startMonoNanos;
     private ByteBuffer scratch = ByteBuffer.allocateDirect(4096).order(ByteOrder.nativeOrder());
-    private final ByteBuffer[] gather = new ByteBuffer[2];
+    private final ByteBuffer[] gather = new ByteBuffer[3];
+    private final ByteBuffer crcWord = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    private final CRC32 crc = new CRC32();
     private List<byte[]> held = new ArrayList<>();
     private long size;
     private long records;
@@ -140,16 +143,22 @@ public final class SessionLog implements AutoCloseable {
         ByteBuffer payload = src.duplicate();
         payload.limit(from + len).position(from);
         boolean withCpu = e.args().size() == 2;
-        ByteBuffer head = header(e, (withCpu ? 8 : 0) + 4 + len, 12);
+        ByteBuffer head = header(e, (withCpu ? 8 : 0) + 4 + len + LogFormat.CRC_BYTES, 12);
         if (withCpu) {
             head.putLong(cpuOrNone);
         }
         head.putInt(len);
         head.flip();
+        crc.reset();
+        crc.update(head.duplicate().position(LogFormat.TYPE_BYTES));
+        crc.update(payload.duplicate());
+        crcWord.clear().putLong(crc.getValue()).flip();
         if (held != null) {
-            byte[] r = new byte[head.remaining() + len];
-            head.get(r, 0, head.remaining());
-            payload.get(r, r.length - len, len);
+            byte[] r = new byte[head.remaining() + len + LogFormat.CRC_BYTES];
+            int h = head.remaining();
+            head.get(r, 0, h);
+            payload.get(r, h, len);
+            crcWord.get(r, h + len, LogFormat.CRC_BYTES);
             held.add(r); // counted when written
             return -1;
         }
@@ -200,7 +209,7 @@ public final class SessionLog implements AutoCloseable {
         for (int i = 0; i < args.length; i++) {
             argsBytes += e.args().get(i) == SessionEvent.Arg.U64 ? 8 : 4 + bytes(args[i]).length;
         }
-        ByteBuffer b = header(e, argsBytes, argsBytes);
+        ByteBuffer b = header(e, argsBytes + LogFormat.CRC_BYTES, argsBytes + LogFormat.CRC_BYTES);
         if (e == SessionEvent.SESSION) {
             b.putLong(16, startMonoNanos); // as of the start: the records held since then follow it in time
         }
@@ -212,6 +221,9 @@ public final class SessionLog implements AutoCloseable {
                 b.putInt(v.length).put(v);
             }
         }
+        crc.reset();
+        crc.update(b.duplicate().flip().position(LogFormat.TYPE_BYTES));
+        b.putLong(crc.getValue());
         b.flip();
         if (held != null && e != SessionEvent.SESSION) {
             byte[] r = new byte[b.remaining()];
@@ -250,7 +262,8 @@ public final class SessionLog implements AutoCloseable {
             } else {
                 gather[0] = head;
                 gather[1] = payload;
-                while (payload.hasRemaining()) {
+                gather[2] = crcWord;
+                while (crcWord.hasRemaining()) {
                     size += out.write(gather);
                 }
             }

@@ -23,8 +23,13 @@ public final class ChannelConfig {
         return n;
     }
 
+    /**
+     * The QEMU options; {@code -name debug-threads=on} makes QEMU name its vCPU threads, which
+     * record --host needs to name them in the host file (libvirt passes it already).
+     */
     public static String qemu(PortLayout ports, int cpus) {
-        StringBuilder b = new StringBuilder("-device virtio-serial-pci,id=vtser0");
+        StringBuilder b = new StringBuilder("-name guest=" + ports.dir().toAbsolutePath().normalize().getFileName()
+                + ",debug-threads=on \\\n  -device virtio-serial-pci,id=vtser0");
         int nr = 1;
         for (String name : names(ports, cpus)) {
             String id = "vt" + nr;

@@ -12,19 +12,30 @@ import org.virtiotrace.host.control.TimedReply;
  * Takes clock-sync samples over the control port: a burst of {@code ?clock} probes, one at a
  * time, keeping the fastest. The guest's trace clock is on one side, the host's
  * CLOCK_MONOTONIC on the other (the clock a --host trace is recorded with).
+ *
+ * <p>How long a probe may wait follows the round trips seen: four times the slowest of the last
+ * burst that was answered ({@value #MIN_TIMEOUT_MS} ms at least), twice as long after a burst
+ * that was not, up to {@value #MAX_TIMEOUT_MS} ms. A loaded host (or a busy TCG guest) answers
+ * late, not never: one slow burst must not end alignment for the whole recording.
  */
 public final class ClockProber {
+    /** The first burst's wait: a guest that just started tracing answers slowly. */
+    static final int FIRST_TIMEOUT_MS = 2000;
+    static final int MIN_TIMEOUT_MS = 250;
+    static final int MAX_TIMEOUT_MS = 5000;
+
     private final TimedReply.Asker asker;
     private final int probes;
-    private final int timeoutMs;
+    private int timeoutMs = FIRST_TIMEOUT_MS;
+    private int bursts;
+    private int answeredBursts;
     private String problem;
     private boolean refused;
     private String clock;
 
-    public ClockProber(TimedReply.Asker asker, int probes, int timeoutMs) {
+    public ClockProber(TimedReply.Asker asker, int probes) {
         this.asker = asker;
         this.probes = probes;
-        this.timeoutMs = timeoutMs;
     }
 
     /**
@@ -34,13 +45,16 @@ public final class ClockProber {
     public Optional<SyncSample> sample() throws IOException {
         Probe best = null;
         int answered = 0;
+        long slowest = 0;
         String method = null;
         problem = null;
+        bursts++;
         for (int i = 0; i < probes && !refused; i++) {
             long wallMinusMono = wallMinusMono();
             Optional<TimedReply> r = asker.ask("clock", timeoutMs);
             if (r.isEmpty()) {
                 problem = "no answer to ?clock within " + timeoutMs + " ms";
+                timeoutMs = Math.min(timeoutMs * 2, MAX_TIMEOUT_MS);
                 break; // a missing answer would only make the next probes wait for it too
             }
             ReplyFrame f = r.get().frame();
@@ -59,6 +73,7 @@ public final class ClockProber {
                 clock = p.getProperty("clock");
                 method = p.getProperty("method", "?");
                 answered++;
+                slowest = Math.max(slowest, r.get().receivedNanos() - r.get().sentNanos());
                 if (best == null || probe.delay() < best.delay()) {
                     best = probe;
                 }
@@ -66,7 +81,19 @@ public final class ClockProber {
                 problem = "a ?clock reply the host cannot read: " + f.text().strip().replace('\n', ' ');
             }
         }
-        return best == null ? Optional.empty() : Optional.of(new SyncSample(best, answered, probes, method));
+        if (best == null) {
+            return Optional.empty();
+        }
+        answeredBursts++;
+        if (problem == null) {
+            timeoutMs = (int) Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, 4 * slowest / 1_000_000));
+        }
+        return Optional.of(new SyncSample(best, answered, probes, method));
+    }
+
+    /** Bursts asked, and how many of them gave a sample. */
+    public int[] bursts() {
+        return new int[] {bursts, answeredBursts};
     }
 
     private static long num(Properties p, String key) {

@@ -86,15 +86,18 @@ class RecordInGuestTest {
     }
 
     @Test
-    void record_over_unix_sockets_works_the_same() throws Exception {
+    void record_over_unix_sockets_works_the_same_and_finds_qemus_vcpu_threads() throws Exception {
         // the same guest's second set of ports: sock-NAME in the guest, unix sockets NAME on the host
         AgentSession s = guest.startAgent("sockets", Map.of("EVENTS", EVENTS), "--ctl-port", "sock-agent-ctl-path",
                 "--port-name", "sock-trace-path-cpu%d");
         CollectorRun.Result r = CollectorRun.run(s.dir(), "record", "unix:" + guest.socketDir(),
                 "-o", s.dir().resolve("guest.dat").toString(), "--duration", "4", "--no-progress",
-                "--session", s.dir().resolve("guest.vtlog").toString());
+                "--session", s.dir().resolve("guest.vtlog").toString(),
+                "--host", s.dir().resolve("host.dat").toString(), "--host-events", "sched/sched_switch");
         assertEquals(0, s.stop(), s.all());
         assertEquals(0, r.exit(), "virtio-trace record\n" + r.stderr() + s.all());
+        assertTrue(r.stderr().matches("(?s).*guest \\S+: vCPU threads \\[\\d+, \\d+\\].*"),
+                "the host file names the guest's vCPU threads (QEMU holds the sockets)\n" + r.stderr());
         TraceCmd.Run report = TraceCmd.report(s.dir().resolve("guest.dat"));
         assertEquals(0, report.exit(), "trace-cmd report: " + report.err());
         assertEquals(s.readEventsDelta(), report.events().size(),

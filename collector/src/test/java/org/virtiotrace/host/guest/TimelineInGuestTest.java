@@ -91,6 +91,8 @@ class TimelineInGuestTest {
                     "--raw", a.dir().resolve("raw").toString(), "--duration", "5", "--no-progress");
             assertEquals(0, a.stop(), a.all());
             assertEquals(0, r.exit(), "virtio-trace record\n" + r.stderr() + a.all());
+            assertTrue(r.stderr().matches("(?s).*guest \\S+: vCPU threads \\[\\d+, \\d+\\].*"),
+                    "the host file names the guest's vCPU threads (QEMU holds the FIFOs)\n" + r.stderr());
             List<SyncSample> samples = SyncFile.read(SyncFile.beside(guest)).samples();
             long bound = samples.stream().mapToLong(SyncSample::bound).max().orElseThrow();
             List<Event> events = merged(host, guest);

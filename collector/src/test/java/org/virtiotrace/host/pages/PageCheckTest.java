@@ -88,6 +88,47 @@ class PageCheckTest {
     }
 
     @Test
+    void a_page_whose_time_was_overwritten_far_ahead_is_the_only_one_refused(@TempDir Path dir) throws Exception {
+        for (int hit = 3; hit < 30; hit += 7) {
+            byte[] t = pages.clone();
+            ByteBuffer b = ByteBuffer.wrap(t).order(ByteOrder.nativeOrder());
+            b.putLong(hit * page, b.getLong(hit * page) + 3_600_000_000_000L); // an hour ahead: it walks, and is accepted
+            assertArrayEquals(without(hit, hit), spool(t, hit, dir), "page " + hit + " an hour ahead");
+        }
+    }
+
+    @Test
+    void eight_small_overwrites_cost_at_most_the_pages_they_hit(@TempDir Path dir) throws Exception {
+        Random rnd = new Random(18);
+        for (int round = 0; round < 10; round++) {
+            byte[] t = pages.clone();
+            java.util.Set<Integer> hit = new java.util.TreeSet<>();
+            for (int i = 0; i < 8; i++) {
+                int at = rnd.nextInt(t.length - 4);
+                for (int k = 0; k < 4; k++) {
+                    t[at + k] = (byte) rnd.nextInt(256);
+                }
+                hit.add(at / page);
+                hit.add((at + 3) / page);
+            }
+            byte[] kept = spool(t, round, dir);
+            int missing = 0;
+            for (int p = 0, q = 0; p < pages.length / page; p++) {
+                boolean there = q + page <= kept.length
+                        && java.util.Arrays.equals(t, p * page, (p + 1) * page, kept, q, q + page);
+                if (there) {
+                    q += page;
+                } else {
+                    missing++;
+                    assertTrue(hit.contains(p), "round " + round + ": page " + p + " was refused, but no overwrite hit it "
+                            + "(hit: " + hit + ")");
+                }
+            }
+            assertTrue(missing <= hit.size(), "round " + round + ": " + missing + " pages refused for " + hit.size());
+        }
+    }
+
+    @Test
     void every_page_of_an_untouched_stream_is_accepted() {
         PageCheck check = new PageCheck(PageFormat.local(page));
         ByteBuffer b = ByteBuffer.wrap(pages).order(ByteOrder.nativeOrder());

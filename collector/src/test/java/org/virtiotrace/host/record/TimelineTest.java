@@ -168,7 +168,7 @@ class TimelineTest extends HostRigPerTest {
         agent.signal("CONT");
         assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
         assertTrue(rec.stderr().matches("(?s).*clock sync resumed after [0-9.]+ ms without samples \\(no answer to "
-                + "\\?clock within 1000 ms\\).*"), rec.stderr());
+                + "\\?clock within [0-9]+ ms\\).*"), rec.stderr());
         TraceCmd.Run r = TraceCmd.report(guest);
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.events().size() > 0);

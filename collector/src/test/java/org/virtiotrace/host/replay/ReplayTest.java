@@ -51,7 +51,7 @@ class ReplayTest extends HostRigPerTest {
         Proc d = virtioTrace("dump", log.toString());
         assertEquals(Exit.OK, d.waitFor(Duration.ofSeconds(60)), d.stderr());
         List<String> lines = d.stdout().lines().toList();
-        assertTrue(lines.get(1).startsWith("#0 ") && lines.get(1).contains("vt_session format=1"), lines.get(1));
+        assertTrue(lines.get(1).startsWith("#0 ") && lines.get(1).contains("vt_session format=2"), lines.get(1));
         assertTrue(lines.stream().anyMatch(l -> l.contains("vt_ctl_write \"1\\n\"")), "the start order is shown");
         assertTrue(lines.stream().anyMatch(l -> l.contains("vt_ctl_read") && l.contains("completes reply 1 (ok")),
                 "the handshake's reply is named");

@@ -76,6 +76,7 @@ class IndependentReaderTest extends HostRigPerTest {
         String json = p.stdout();
         assertEquals(ourCount(log), field(json, "records"), json);
         assertEquals(0, field(json, "unknown"), json);
+        assertEquals(0, field(json, "crc_failures"), "every record's CRC, computed by zlib: " + json);
         assertTrue(json.contains("\"cut\": null"), json);
         assertTrue(json.contains("\"timestamps_monotonic\": true"), json);
         assertTrue(json.contains("?hello/1\\n") && json.contains("?meta/2\\n") && json.contains("0\\n"),
@@ -115,7 +116,7 @@ class IndependentReaderTest extends HostRigPerTest {
         assertEquals(0, p.waitFor(Duration.ofSeconds(120)), p.stderr());
         List<String> lines = p.stdout().lines().toList();
         assertEquals(ourCount(log), lines.size(), "one line per record");
-        assertTrue(lines.get(0).startsWith("vt_session ") && lines.get(0).contains("format_version=0x1"),
+        assertTrue(lines.get(0).startsWith("vt_session ") && lines.get(0).contains("format_version=0x2"),
                 lines.get(0));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("vt_ctl_write ") && l.contains("bytes=b'1\\n'")),
                 "the start order, as QEMU's reader prints it");

@@ -2,6 +2,7 @@ package org.virtiotrace.host.session;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.zip.CRC32;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,8 @@ class SessionLogFormatTest {
                     assertTrue(a.trim().startsWith("const char *") || a.trim().startsWith("uint64_t "), a);
                 }
             }
+            assertEquals(SessionEvent.Arg.U64, args.remove(args.size() - 1), e.wireName() + " ends with its crc");
+            assertTrue(m.group(2).endsWith("uint64_t crc"), e.wireName() + " ends with its crc");
             assertEquals(e.args(), args, e.wireName());
             seen.add(e.wireName());
         }
@@ -173,9 +177,11 @@ class SessionLogFormatTest {
                 long n = readAll(r).size();
                 assertEquals(expect, n, "records read from a log cut at byte " + at);
                 boolean boundary = at == headerEnd || ends.contains((long) at);
-                assertEquals(boundary ? LogEnd.Kind.WHOLE : LogEnd.Kind.CUT, r.end().kind(), "cut at " + at);
-                if (!boundary) {
-                    assertTrue(r.end().describe().contains("cut short"), r.end().describe());
+                // only the whole file has its end record: a cut between records is a recording that did not finish
+                assertEquals(at == whole.length ? LogEnd.Kind.WHOLE : LogEnd.Kind.CUT, r.end().kind(), "cut at " + at);
+                if (at != whole.length) {
+                    assertTrue(r.end().describe().contains(boundary ? "no end record" : "cut short"),
+                            r.end().describe());
                 }
             } catch (LogFormatException e) {
                 throw new AssertionError("cut at " + at + ": " + e.getMessage(), e);
@@ -205,9 +211,9 @@ class SessionLogFormatTest {
     void a_log_of_a_newer_format_is_refused_naming_the_version_that_wrote_it() throws Exception {
         Path p = sampleLog(1);
         long session = firstEventOffset(p);
-        patchU64(p, session + 8 + 24 + 8, 2); // type, event header, endian magic: then format_version
+        patchU64(p, session + 8 + 24 + 8, 3); // type, event header, endian magic: then format_version
         String m = assertThrows(LogFormatException.class, () -> LogReader.open(p)).getMessage();
-        assertTrue(m.contains("newer virtio-trace (virtio-trace test, session log format 2)"), m);
+        assertTrue(m.contains("newer virtio-trace (virtio-trace test, session log format 3)"), m);
     }
 
     @Test
@@ -252,8 +258,7 @@ class SessionLogFormatTest {
     void an_event_this_version_does_not_know_is_skipped_by_its_length() throws Exception {
         Path p = sampleLog(1);
         byte[] name = "vt_from_the_future".getBytes(StandardCharsets.US_ASCII);
-        append(p, u64(0), u64(99), u32(name.length), name,
-                u64(1), u64(99), u64(1), u32(24 + 16), u32(1), u64(5), u64(6),
+        append(p, u64(0), u64(99), u32(name.length), name, event(99, u64(5), u64(6)),
                 note(SessionEvent.NOTE.id(), "after it"));
         try (LogReader r = LogReader.open(p)) {
             List<LogRecord> all = readAll(r);
@@ -261,6 +266,50 @@ class SessionLogFormatTest {
             assertEquals("after it", all.get(all.size() - 1).text(0));
             assertEquals(1, r.unknownRecords());
             assertTrue(r.end().whole());
+        }
+    }
+
+    @Test
+    void an_event_this_version_does_not_know_whose_crc_fails_is_damaged_not_skipped() throws Exception {
+        Path p = sampleLog(1);
+        byte[] unknown = event(99, u64(5));
+        unknown[unknown.length - 1] ^= 1;
+        byte[] name = "vt_from_the_future".getBytes(StandardCharsets.US_ASCII);
+        append(p, u64(0), u64(99), u32(name.length), name, unknown, note(SessionEvent.NOTE.id(), "after it"));
+        try (LogReader r = LogReader.open(p)) {
+            List<LogRecord> all = readAll(r);
+            assertEquals("after it", all.get(all.size() - 1).text(0), "reading goes on after it");
+            assertEquals(0, r.unknownRecords());
+            assertEquals(1, r.damagedRecords());
+            assertEquals(LogEnd.Kind.DAMAGED, r.end().kind());
+        }
+    }
+
+    @Test
+    void a_byte_overwritten_inside_any_record_fails_its_crc_and_the_log_reads_as_damaged() throws Exception {
+        Path p = sampleLog(3);
+        List<LogRecord> records;
+        try (LogReader r = LogReader.open(p)) {
+            records = readAll(r);
+            assertTrue(r.end().whole());
+        }
+        byte[] clean = Files.readAllBytes(p);
+        for (LogRecord rec : records) {
+            // the record's last argument byte before its CRC: a string's content, or a number's top byte
+            long next = records.stream().filter(x -> x.offset() > rec.offset()).mapToLong(LogRecord::offset).min()
+                    .orElse(clean.length);
+            int at = (int) next - 9;
+            byte[] damaged = clean.clone();
+            damaged[at] ^= 0x20;
+            Files.write(p, damaged);
+            try (LogReader r = LogReader.open(p)) {
+                List<LogRecord> again = readAll(r);
+                assertEquals(records.size(), again.size(), "every record is still read: " + rec.name());
+                assertFalse(again.get((int) rec.index()).intact(), rec.name() + " is marked damaged");
+                assertEquals(1, r.damagedRecords(), rec.name());
+                assertEquals(LogEnd.Kind.DAMAGED, r.end().kind(), rec.name());
+                assertFalse(r.end().whole(), rec.name());
+            }
         }
     }
 
@@ -278,7 +327,7 @@ class SessionLogFormatTest {
     }
 
     @Test
-    void a_full_disk_leaves_a_log_of_whole_records_and_says_so() throws Exception {
+    void a_full_disk_leaves_a_log_of_whole_records_that_reads_as_unfinished() throws Exception {
         Path small = dir.resolve("small");
         Files.createDirectories(small);
         Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small.toString())
@@ -297,7 +346,9 @@ class SessionLogFormatTest {
             log.end(0);
             try (LogReader r = LogReader.open(p)) {
                 long n = readAll(r).size();
-                assertTrue(r.end().whole(), r.end().describe());
+                // whole records up to the failure, and no end record after it: a log that did not finish
+                assertEquals(LogEnd.Kind.CUT, r.end().kind(), r.end().describe());
+                assertTrue(r.end().describe().contains("no end record"), r.end().describe());
                 assertEquals(n, log.records());
                 assertTrue(n >= 2 && n < 11, "some data records fit: " + n);
             }
@@ -360,8 +411,23 @@ class SessionLogFormatTest {
     /** An event record with one byte-string argument. */
     private static byte[] note(long id, String text) {
         byte[] t = text.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(8 + 24 + 4 + t.length).order(ByteOrder.nativeOrder()).putLong(1).putLong(id)
-                .putLong(9).putInt(24 + 4 + t.length).putInt(1).putInt(t.length).put(t).array();
+        return event(id, u32(t.length), t);
+    }
+
+    /** An event record of format 2: its arguments' bytes, then the CRC-32 of it from the id on. */
+    private static byte[] event(long id, byte[]... args) {
+        int n = 0;
+        for (byte[] a : args) {
+            n += a.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(8 + 24 + n + 8).order(ByteOrder.nativeOrder());
+        b.putLong(1).putLong(id).putLong(9).putInt(24 + n + 8).putInt(1);
+        for (byte[] a : args) {
+            b.put(a);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(b.array(), 8, 24 + n);
+        return b.putLong(crc.getValue()).array();
     }
 
     private static void append(Path p, byte[]... parts) throws IOException {

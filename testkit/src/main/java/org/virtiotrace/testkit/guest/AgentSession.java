@@ -110,6 +110,15 @@ public final class AgentSession {
         return Long.parseLong(file("agent-term-ms").trim());
     }
 
+    /**
+     * Milliseconds the guest took for a fixed piece of shell work (20000 rounds of a loop), the
+     * slower of a run just before the SIGTERM and one just after the exit: how fast the guest ran
+     * around the stop, for bounds on times that are work.
+     */
+    public long paceMillis() throws IOException {
+        return Long.parseLong(file("pace-ms").trim());
+    }
+
     /** cpuN -> {read events, overrun} from stats-before or stats-after. */
     private Map<Integer, long[]> stats(String file) throws IOException {
         Map<Integer, long[]> m = new HashMap<>();
