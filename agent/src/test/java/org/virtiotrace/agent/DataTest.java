@@ -79,7 +79,9 @@ class DataTest {
     @Test
     void stopping_with_a_full_kernel_buffer_delivers_it_whole_and_tracing_resumes() throws Exception {
         rig = Rig.create(1410, CpuList.online()); // 352.5 pages: the stop drain must end on a whole page
-        AgentProcess agent = rig.startAgent();
+        // the subject is the drain at the stop, not a stall: on a busy host this test's reader can
+        // fall 500 ms behind, and the memory ring (smaller than this buffer) would take over
+        AgentProcess agent = rig.startAgent("--stall-timeout", "60000");
         rig.host.send("1\n");
         rig.mark(0, 40_000, 200); // the host does not read: port, pipe and kernel buffer fill up
         rig.host.send("0\n");
