@@ -46,6 +46,7 @@ final class DumpCommand implements Callable<Integer> {
     public Integer call() {
         if (traceEvents) {
             out().print(SessionEvent.traceEventsFile());
+            out().flush();
             return Exit.OK;
         }
         if (log == null) {
