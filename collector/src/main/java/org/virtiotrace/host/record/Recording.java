@@ -119,6 +119,12 @@ final class Recording {
             return new Recorded(meta, cpus.list(), sync, warnings, started, stoppedAt, ordered, tailCut, agentGone,
                     spoolDir, keepSpool);
         } catch (ExitException | IOException | InterruptedException | RuntimeException e) {
+            // the collectors first: one still running may write its spool file while it is removed
+            if (cpus != null) {
+                cpus.stopAndJoin();
+                cpus.close();
+                cpus = null;
+            }
             // before the start order the spool can hold nothing worth keeping; --raw's directory is the user's
             boolean ours = spoolDir != null && !spoolDir.equals(opt.rawDir());
             String left = Recorded.removeSpool(spoolDir, keepSpool && (tracing || !ours));
