@@ -14,9 +14,11 @@ import org.virtiotrace.agent.monitor.MonitorException;
 import org.virtiotrace.agent.monitor.MonitorServer;
 import org.virtiotrace.agent.monitor.Requests;
 import org.virtiotrace.agent.notify.ServiceNotifier;
+import org.virtiotrace.agent.session.Leftovers;
+import org.virtiotrace.agent.session.ListAnswers;
+import org.virtiotrace.agent.session.Sessions;
 import org.virtiotrace.core.log.Log;
 import org.virtiotrace.core.log.RateLimiter;
-import org.virtiotrace.core.meta.TraceMetadata;
 import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.nativeio.NativeException;
 import org.virtiotrace.core.pump.CpuPump;
@@ -44,6 +46,9 @@ public final class Agent implements Orders, Requests {
     private final MonitorServer monitor;
     private final Path dumpDir;
     private final ServiceNotifier notifier;
+    private final Sessions sessions;
+    /** The pumps' controls, made once: the start order must not pay for building a list (first byte). */
+    private final List<PumpControl> controls = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final CountDownLatch shutdownRequested = new CountDownLatch(1);
     private final RateLimiter unknownOrders = new RateLimiter(5, TimeUnit.MINUTES.toNanos(1));
@@ -58,8 +63,15 @@ public final class Agent implements Orders, Requests {
         this.tracefs = parts.tracefs();
         this.subBufferSize = parts.subBufferSize();
         this.pumps = parts.pumps();
+        for (CpuPump p : pumps) {
+            controls.add(p.control());
+        }
         this.dumpDir = cfg.dumpDir();
-        this.time = new Timekeeping(nat, tracefs, cfg.heartbeat(), pumps);
+        java.nio.file.Path loanRecord = cfg.dumpDir().resolve("top-level-loan");
+        Leftovers.remove(tracefs.mount());
+        Leftovers.restoreLoan(loanRecord);
+        this.sessions = new Sessions(nat, tracefs, parts.cpus(), subBufferSize, cfg.hostConfig(), loanRecord);
+        this.time = new Timekeeping(nat, tracefs, sessions::traced, cfg.heartbeat(), pumps);
         this.rings = new Rings(pumps, subBufferSize);
         // the socket and the channel only call back once start() has run their threads
         try {
@@ -69,7 +81,7 @@ public final class Agent implements Orders, Requests {
         }
         try {
             this.control = new ControlChannel(nat, parts.control(), this, time,
-                    new MetaAnswers(new TraceMetadata(tracefs, parts.cpus(), subBufferSize)));
+                    new MetaAnswers(sessions, new ListAnswers(tracefs.mount())));
         } catch (NativeException e) {
             if (monitor != null) {
                 monitor.close();
@@ -166,6 +178,7 @@ public final class Agent implements Orders, Requests {
         switch (order) {
             case START -> {
                 // pumps first, words after: the log line must not delay the first page
+                sessions.beforeStart(controls);
                 pumps.forEach(p -> p.control().start());
                 if (!running) {
                     Log.info("start order: tracing");
@@ -175,6 +188,7 @@ public final class Agent implements Orders, Requests {
             }
             case STOP -> {
                 pumps.forEach(p -> p.control().pause());
+                sessions.atStop();
                 if (running) {
                     Log.info("stop order: delivering the partial pages, then pausing");
                 }
@@ -240,6 +254,7 @@ public final class Agent implements Orders, Requests {
         }
         control.close();
         time.close();
+        sessions.close();
         return exitCode;
     }
 

@@ -2,6 +2,7 @@ package org.virtiotrace.agent;
 
 import java.nio.file.Path;
 import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
+import org.virtiotrace.agent.session.HostConfigPolicy;
 import org.virtiotrace.core.cpu.CpuList;
 
 /**
@@ -22,19 +23,21 @@ import org.virtiotrace.core.cpu.CpuList;
  * @param socket         the local socket for status/ringbuf-read/ringbuf-dump, or null for none
  * @param dumpDir        where SIGUSR1 dumps the rings
  * @param heartbeat      the heartbeat in the streams and the log
+ * @param hostConfig     what the host may choose to trace (--host-config)
  */
 public record AgentConfig(boolean toStdout, int pipeSize, Path tracefs, String instance, CpuList cpus,
                           Path portDir, String portName, String ctlPort, int pageLatencyMs, boolean memoryOnly,
-                          long ringSize, int stallTimeoutMs, Path socket, Path dumpDir, HeartbeatConfig heartbeat) {
+                          long ringSize, int stallTimeoutMs, Path socket, Path dumpDir, HeartbeatConfig heartbeat,
+                          HostConfigPolicy hostConfig) {
     public static final int DEFAULT_PAGE_LATENCY_MS = 100;
     public static final int DEFAULT_STALL_TIMEOUT_MS = 500;
     public static final Path DEFAULT_DUMP_DIR = Path.of("/var/lib/trace-agent");
 
-    /** With the default heartbeat. */
+    /** With the default heartbeat, the host free to choose what is traced. */
     public AgentConfig(boolean toStdout, int pipeSize, Path tracefs, String instance, CpuList cpus, Path portDir,
                        String portName, String ctlPort, int pageLatencyMs, boolean memoryOnly, long ringSize,
                        int stallTimeoutMs, Path socket, Path dumpDir) {
         this(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort, pageLatencyMs, memoryOnly,
-                ringSize, stallTimeoutMs, socket, dumpDir, HeartbeatConfig.DEFAULT);
+                ringSize, stallTimeoutMs, socket, dumpDir, HeartbeatConfig.DEFAULT, HostConfigPolicy.ALL);
     }
 }

@@ -27,8 +27,13 @@ final class Timekeeping implements Questions, AutoCloseable {
     private final HeartbeatAnswers heartbeatAnswers = new HeartbeatAnswers(counter);
     private final HeartbeatLog log;
 
-    Timekeeping(Native nat, Tracefs tracefs, HeartbeatConfig cfg, List<CpuPump> pumps) {
-        this.clock = new ClockAnswer(nat, tracefs, counter);
+    /**
+     * @param tracefs the agent's own buffer (each pump's heartbeat starts there, and follows the pump)
+     * @param traced  the buffer traced now, whose clock a probe reads
+     */
+    Timekeeping(Native nat, Tracefs tracefs, java.util.function.Supplier<Tracefs> traced, HeartbeatConfig cfg,
+                List<CpuPump> pumps) {
+        this.clock = new ClockAnswer(nat, traced, counter);
         if (cfg.inStreams()) {
             for (CpuPump p : pumps) {
                 p.heartbeat(new HeartbeatMarker(nat, tracefs.dir().resolve("trace_marker_raw"), p.cpu(), cfg.id(),

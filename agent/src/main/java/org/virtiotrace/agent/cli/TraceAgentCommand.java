@@ -7,6 +7,8 @@ import org.virtiotrace.agent.AgentConfig;
 import org.virtiotrace.agent.ExitCodes;
 import org.virtiotrace.agent.StartupException;
 import org.virtiotrace.agent.heartbeat.HeartbeatConfig;
+import org.virtiotrace.agent.session.HostConfigPolicy;
+import org.virtiotrace.agent.session.Sessions;
 import org.virtiotrace.agent.notify.ServiceNotifier;
 import org.virtiotrace.core.cli.IntegerLiteral;
 import org.virtiotrace.core.cpu.CpuList;
@@ -41,6 +43,12 @@ import sun.misc.Signal;
                 + "tracefs formats, kallsyms, comm names, CPU stats), ?clock (a clock-sync probe), ?heartbeat or "
                 + "?set-heartbeat/ID:N: the agent answers on the same port in framed replies, and never writes there "
                 + "unasked (docs/control-protocol.md; virtio-trace record asks). Anything else is logged and ignored.",
+            "",
+            "The host may choose what is traced (?configure: trace-cmd record's -e, -f, -b, -p, -l, -n, -g, -C, -O, -T; "
+                + "?list shows what there is): the agent makes a private trace instance (" + Sessions.PREFIX
+                + "PID-N) for that recording, traces it from the start order to the end of the stop's tail, then "
+                + "removes it; the top-level buffer and other instances stay as they were. --host-config limits what "
+                + "a host may ask. Instances a killed agent left are removed at start (docs/trace-config.md).",
             "",
             "Heartbeat: a counter goes up by one every second; while tracing, each CPU's stream carries it once a "
                 + "second as a raw_data record (--heartbeat-id; docs/heartbeat.md).",
@@ -163,6 +171,27 @@ public final class TraceAgentCommand implements Callable<Integer> {
             + "and the host may still read it).")
     boolean noHeartbeat;
 
+    /** The words --host-config takes. */
+    enum HostConfigChoice {
+        all(HostConfigPolicy.ALL), events(HostConfigPolicy.EVENTS), none(HostConfigPolicy.NONE);
+
+        private final HostConfigPolicy policy;
+
+        HostConfigChoice(HostConfigPolicy policy) {
+            this.policy = policy;
+        }
+
+        HostConfigPolicy policy() {
+            return policy;
+        }
+    }
+
+    @Option(names = "--host-config", paramLabel = "all|events|none", defaultValue = "all",
+            description = "What the host may choose to trace (virtio-trace record -e/-f/-b/-p/-l/-g/-C/-O/-T): all "
+                    + "(as trace-cmd's agent), events (events, filters, buffer, clock and options; no function "
+                    + "tracer), none (only what this guest enabled itself). Default: ${DEFAULT-VALUE}.")
+    HostConfigChoice hostConfig;
+
     @Option(names = {"-v", "--verbose"}, description = "Log debug details.")
     boolean verbose;
 
@@ -191,7 +220,8 @@ public final class TraceAgentCommand implements Callable<Integer> {
         }
         AgentConfig cfg = new AgentConfig(toStdout, pipeSize, tracefs, instance, cpus, portDir, portName, ctlPort,
                 pageLatencyMs, sink == SinkChoice.memory, ringSize, stallTimeoutMs,
-                noSocket ? null : socket.path(), dumpDir, new HeartbeatConfig(!noHeartbeat, heartbeatId, heartbeatLog));
+                noSocket ? null : socket.path(), dumpDir, new HeartbeatConfig(!noHeartbeat, heartbeatId, heartbeatLog),
+                hostConfig.policy());
         Agent agent;
         try {
             agent = Agent.open(cfg, Native.get(), ServiceNotifier.fromEnvironment(Native.get()));

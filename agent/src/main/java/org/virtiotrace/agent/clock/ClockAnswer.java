@@ -22,13 +22,15 @@ import org.virtiotrace.core.wire.Request;
  */
 public final class ClockAnswer implements AutoCloseable {
     private final Native nat;
-    private final Tracefs traced;
+    /** The buffer traced now (a recording's instance, or the agent's own): its clock is the one asked for. */
+    private final java.util.function.Supplier<Tracefs> traced;
+    private Tracefs openedFor;
     private final HeartbeatCounter heartbeat;
     private final RateLimiter failures = new RateLimiter(1, 60_000_000_000L);
     private TraceClock clock;
     private ClockReader reader;
 
-    public ClockAnswer(Native nat, Tracefs traced, HeartbeatCounter heartbeat) {
+    public ClockAnswer(Native nat, java.util.function.Supplier<Tracefs> traced, HeartbeatCounter heartbeat) {
         this.nat = nat;
         this.traced = traced;
         this.heartbeat = heartbeat;
@@ -37,14 +39,16 @@ public final class ClockAnswer implements AutoCloseable {
     public ReplyFrame answer(Request r) {
         try {
             long received = nat.clockNanos(Clock.MONOTONIC);
-            if (reader == null) {
-                open();
+            Tracefs buf = traced.get();
+            if (reader == null || !buf.dir().equals(openedFor.dir())) {
+                reset();
+                open(buf);
             }
             Calibration cal = reader.calibrate();
             long real = nat.clockNanos(Clock.REALTIME);
             long mono = nat.clockNanos(Clock.MONOTONIC);
             long beat = heartbeat.value();
-            TraceClock now = TraceClock.of(traced);
+            TraceClock now = TraceClock.of(buf);
             if (!now.equals(clock)) {
                 String was = clock.name();
                 reset();
@@ -70,16 +74,17 @@ public final class ClockAnswer implements AutoCloseable {
         }
     }
 
-    private void open() throws IOException, NativeException, Refusal {
-        clock = TraceClock.of(traced);
+    private void open(Tracefs buf) throws IOException, NativeException, Refusal {
+        clock = TraceClock.of(buf);
         if (clock.countsCycles()) {
-            throw new Refusal(traced.dir().resolve("trace_clock") + ": the trace clock " + clock.name()
+            throw new Refusal(buf.dir().resolve("trace_clock") + ": the trace clock " + clock.name()
                     + " counts cycles, not ns; clock sync needs an ns clock (local, global, mono, boot...): "
-                    + "choose another in " + traced.dir().resolve("trace_clock"));
+                    + "choose another in " + buf.dir().resolve("trace_clock"));
         }
         var exact = clock.exact();
         reader = exact.isPresent() ? new ExactReader(nat, exact.get())
-                : MarkerReader.open(nat, traced.mount(), clock.name());
+                : MarkerReader.open(nat, buf.mount(), clock.name());
+        openedFor = buf;
         Log.info("clock sync: the host asked for the %s clock's time; read by %s", clock.name(), reader.method());
     }
 

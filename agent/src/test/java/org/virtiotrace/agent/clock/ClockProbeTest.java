@@ -67,7 +67,7 @@ class ClockProbeTest {
 
     @Test
     void a_probe_on_the_local_clock_is_answered_by_markers_in_order() throws Exception {
-        try (ClockAnswer answer = new ClockAnswer(nat, traced.tracefs(), new HeartbeatCounter())) {
+        try (ClockAnswer answer = new ClockAnswer(nat, traced::tracefs, new HeartbeatCounter())) {
             Properties p = parse(answer.answer(new Request("clock", 7)));
             assertEquals("local", p.getProperty("clock"));
             assertEquals("marker", p.getProperty("method"));
@@ -79,7 +79,7 @@ class ClockProbeTest {
     @Test
     void a_probe_on_the_mono_clock_is_read_exactly_between_the_callers_reads() throws Exception {
         traced.write("trace_clock", "mono");
-        try (ClockAnswer answer = new ClockAnswer(nat, traced.tracefs(), new HeartbeatCounter())) {
+        try (ClockAnswer answer = new ClockAnswer(nat, traced::tracefs, new HeartbeatCounter())) {
             long before = System.nanoTime(); // CLOCK_MONOTONIC on Linux
             Properties p = parse(answer.answer(new Request("clock", 1)));
             long after = System.nanoTime();
@@ -94,7 +94,7 @@ class ClockProbeTest {
     @Test
     void a_cycle_counting_clock_is_refused_naming_the_clock_file() throws Exception {
         traced.write("trace_clock", "counter");
-        try (ClockAnswer answer = new ClockAnswer(nat, traced.tracefs(), new HeartbeatCounter())) {
+        try (ClockAnswer answer = new ClockAnswer(nat, traced::tracefs, new HeartbeatCounter())) {
             ReplyFrame f = answer.answer(new Request("clock", 3));
             assertTrue(f.isError());
             String text = new String(f.payload(), StandardCharsets.UTF_8);

@@ -125,9 +125,15 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             loading.set(false);
             load.join();
+        }
+        String choice;
+        try {
+            choice = DemoHostChoice.run(ports);
+        } finally {
             agent.stop();
         }
         summary.lines().forEach(l -> out.println("  " + l));
+        out.println(choice);
         long kernelRead = 0;
         for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {
             kernelRead += inst.stats(cpu).readEvents();

@@ -54,6 +54,16 @@ import sun.misc.Signal;
                 + "trace-cmd report -i HOSTFILE -i FILE merges them. Every write to the control port is marked in "
                 + "the host trace (virtio-trace: agent-ctl-path <- 1).",
             "",
+            "What the guest traces: by default what it has enabled itself (record says so when that is nothing). "
+                + "With trace-cmd record's options (-e, -f, -b, -p, -l, -n, -g, --max-graph-depth, -C, -O, -T) the "
+                + "guest's agent traces a private instance made for this recording and removes it after the stop; "
+                + "the guest's own trace is left as it was. A setting the guest refuses (an unknown event, a bad "
+                + "filter, a tracer it lacks, its --host-config) stops the recording before anything is traced, "
+                + "exit 2. 'virtio-trace list TARGET -e' shows the guest's events (docs/trace-config.md).",
+            "",
+            "  virtio-trace record vm1 -o vm1.dat -e sched_switch -f 'prev_pid != 0' -e 'irq:*' -b 4096",
+            "  virtio-trace record vm1 -o fn.dat -p function -l 'vfs_*'",
+            "",
             "Heartbeats: the agent writes one into every CPU's stream once a second (raw_data, id --heartbeat-id). "
                 + "A CPU whose stream is --heartbeat-misses beats behind the others is named in the progress line, "
                 + "the summary and the session log.",
@@ -85,6 +95,9 @@ final class RecordCommand implements Callable<Integer> {
                     + "every CPU's data, opens, errors, progress) in a session log, a QEMU simpletrace v4 file: "
                     + "'virtio-trace dump LOG' shows it, 'virtio-trace replay LOG' plays it back.")
     Path session;
+
+    @Mixin
+    GuestTraceOptions guestTrace;
 
     @Mixin
     PortNameOption portName;
@@ -154,8 +167,12 @@ final class RecordCommand implements Callable<Integer> {
                 host, hostEvents, heartbeatId, heartbeatMisses, date);
         RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
-                !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR), session, timeline);
-        Recorder recorder = new Recorder(opt, Native.get());
+                !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR), session, timeline,
+                guestTrace.config());
+        Recorder recorder = new Recorder(opt, Native.get()).notices(l -> {
+            err().println("virtio-trace: " + l);
+            err().flush();
+        });
         Signal.handle(new Signal("INT"), s -> recorder.interrupt());
         Signal.handle(new Signal("TERM"), s -> recorder.interrupt());
         try {

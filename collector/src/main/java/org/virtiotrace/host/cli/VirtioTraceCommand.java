@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
         subcommands = {SetupCommand.class, RecordCommand.class, DumpCommand.class, ReplayCommand.class,
-            SyncReportCommand.class, HeartbeatCommand.class, DemoCommand.class},
+            SyncReportCommand.class, HeartbeatCommand.class, ListCommand.class, DemoCommand.class},
         header = "Record a guest's kernel trace over virtio-serial into a trace.dat (host side of trace-agent).",
         description = {
             "The host side of virtio-trace: 'setup' makes the ports' FIFOs and prints the QEMU options or libvirt "
@@ -31,12 +31,16 @@ import picocli.CommandLine.Spec;
                 + "host's trace; 'trace-cmd report -i HOSTFILE -i FILE' merges them; 'sync-report FILE' says how well "
                 + "they were aligned. 'heartbeat' reads or sets the agent's per-second counter.",
             "",
+            "What the guest traces: 'record' takes trace-cmd record's -e, -f, -b, -p, -l, -n, -g, -C, -O and -T, and "
+                + "the guest's agent traces them in a private instance for that recording; 'list' shows the guest's "
+                + "events, tracers, options and functions.",
+            "",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:done: the trace.dat (and --raw files) hold everything the guest sent",
             "1:internal error",
-            "2:invalid command line",
+            "2:invalid command line; record: the guest refused what -e/-f/-p/... asked (one line says why)",
             "3:no guest: the ports are missing, or nothing reads the control port",
             "4:no agent answered and no --meta was given: raw streams kept, no trace.dat",
             "5:another virtio-trace records from the same ports",
@@ -57,6 +61,6 @@ public final class VirtioTraceCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: setup, record, dump or replay (see --help)");
+        throw new ParameterException(spec.commandLine(), "a command is needed: setup, record, list, dump or replay (see --help)");
     }
 }

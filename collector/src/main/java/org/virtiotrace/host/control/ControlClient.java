@@ -103,6 +103,16 @@ public final class ControlClient {
         return exchange(new Request(name, nextId++, argument), timeoutMs).map(TimedReply::frame);
     }
 
+    /** {@link #ask} for a request that carries text (a trace configuration), as base64url. */
+    public Optional<ReplyFrame> askText(String name, String text, int timeoutMs) throws IOException {
+        return exchange(Request.withText(name, nextId++, text), timeoutMs).map(TimedReply::frame);
+    }
+
+    /** True when the wait for replies is being abandoned (a signal before tracing started). */
+    public boolean abandoned() {
+        return abandon.getAsBoolean();
+    }
+
     /**
      * {@link #ask}, with the host's CLOCK_MONOTONIC just before the request's write and when
      * the read that completed its reply returned: the two ends of a clock-sync round trip.

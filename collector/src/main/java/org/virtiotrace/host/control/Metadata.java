@@ -59,6 +59,16 @@ public record Metadata(FileSet files, Properties info, boolean answered, long fe
         return info.getProperty("agent", answered ? "unnamed" : "none");
     }
 
+    /**
+     * What the handshake says the guest traces, when that is nothing ("no event enabled, tracer
+     * nop"); null when it traces something or the agent does not say (older agents).
+     */
+    public String tracesNothing() {
+        String events = info.getProperty("enabled-events");
+        String tracer = info.getProperty("tracer", "nop");
+        return "0".equals(events) && tracer.equals("nop") ? "no event enabled, tracer nop" : null;
+    }
+
     /** True when a trace.dat can be made: the page and event headers are there. */
     public boolean usable() {
         return files.get("events/header_page").isPresent();

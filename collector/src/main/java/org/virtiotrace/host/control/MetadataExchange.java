@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.virtiotrace.core.config.ConfigText;
+import org.virtiotrace.core.config.TraceConfig;
 import org.virtiotrace.core.meta.FileSet;
 import org.virtiotrace.core.meta.TraceMetadata;
 import org.virtiotrace.core.wire.ReplyFrame;
@@ -42,6 +44,50 @@ public final class MetadataExchange {
         this.metaDir = metaDir;
         this.log = log;
         this.warnings = warnings;
+    }
+
+    /**
+     * Asks the agent to trace {@code guest} in a private instance for this recording: done when it
+     * answers yes; exit 2 with the agent's one line when it refuses; exit 3 when it does not answer
+     * (the C agent and older agents cannot be configured). Returns what to tell the user ("the
+     * guest traces instance NAME, configured in N ms"), or null when a signal cut the wait.
+     */
+    public String configure(TraceConfig guest) throws ExitException {
+        long t0 = System.nanoTime();
+        Optional<ReplyFrame> r;
+        try {
+            r = ctl.askText("configure", ConfigText.encode(guest), META_TIMEOUTS * answerTimeoutMs);
+        } catch (IOException e) {
+            throw new ExitException(Exit.NO_GUEST, e.getMessage() + ": sending the trace configuration (the guest, "
+                    + "QEMU or the agent went away); nothing was recorded");
+        }
+        if (r.isEmpty()) {
+            if (ctl.abandoned()) {
+                return null;
+            }
+            throw new ExitException(Exit.NO_GUEST, ctl.describe() + ": no answer to the trace configuration within "
+                    + META_TIMEOUTS * answerTimeoutMs / 1000 + " s (saw " + ctl.lastProblem() + "): the guest's agent "
+                    + "cannot choose what it traces (the C trace-agent or an older trace-agent?); record without "
+                    + "-e/-f/-b/-p/-l/-n/-g/-C/-O/-T, or update the guest's agent");
+        }
+        if (r.get().isError()) {
+            throw new ExitException(Exit.USAGE, "the guest refused: " + r.get().text() + "; nothing was traced");
+        }
+        log.event(SessionEvent.META_USED, r.get().requestId(), "configure");
+        Properties said = TraceMetadata.parseInfo(r.get().text());
+        String where = said.getProperty("session", "instance " + said.getProperty("instance", "?"));
+        return "the guest traces what was asked in its " + where + " (configured in "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms)";
+    }
+
+    /** Drops a configuration whose recording will not start (the agent removes its instance). */
+    public void cancelConfiguration() {
+        try {
+            ctl.askText("configure", ConfigText.encode(TraceConfig.NONE), answerTimeoutMs);
+        } catch (IOException e) {
+            warnings.add(ctl.describe() + ": cannot withdraw the trace configuration: " + e.getMessage()
+                    + "; the agent removes its instance at the next recording or when it stops");
+        }
     }
 
     /** The handshake and the metadata: from the agent, or from --meta, or none (raw streams only). */

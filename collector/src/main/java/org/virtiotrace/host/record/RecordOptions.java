@@ -2,6 +2,7 @@ package org.virtiotrace.host.record;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.virtiotrace.core.config.TraceConfig;
 import org.virtiotrace.core.heartbeat.HeartbeatRecord;
 import org.virtiotrace.host.link.PortLayout;
 
@@ -17,9 +18,11 @@ import org.virtiotrace.host.link.PortLayout;
  * @param progress        draw the live progress line (stderr is a terminal)
  * @param session         the session log to write (everything that crosses the ports), or null
  * @param timeline        clock sync, heartbeats and the host's own trace
+ * @param guest           what the guest should trace (-e, -f, -p ...), or {@link TraceConfig#NONE}: what it traces
  */
 public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
-                            int answerTimeoutMs, boolean progress, Path session, Timeline timeline) {
+                            int answerTimeoutMs, boolean progress, Path session, Timeline timeline,
+                            TraceConfig guest) {
     /**
      * @param syncIntervalMs    a clock-sync burst this often while tracing (0: only at start and end)
      * @param syncProbes        probes per burst (0: no clock sync at all)
@@ -37,6 +40,7 @@ public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path met
 
     public RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
                          int answerTimeoutMs, boolean progress, Path session) {
-        this(ports, output, rawDir, metaDir, duration, answerTimeoutMs, progress, session, Timeline.DEFAULT);
+        this(ports, output, rawDir, metaDir, duration, answerTimeoutMs, progress, session, Timeline.DEFAULT,
+                TraceConfig.NONE);
     }
 }

@@ -20,10 +20,17 @@ public final class Recorder {
     private final RecordOptions opt;
     private final Native nat;
     private final StopRequest stop = new StopRequest();
+    private java.util.function.Consumer<String> notice = line -> System.err.println("virtio-trace: " + line);
 
     public Recorder(RecordOptions opt, Native nat) {
         this.opt = opt;
         this.nat = nat;
+    }
+
+    /** Where a line the user should see before the recording ends goes (the command's stderr). */
+    public Recorder notices(java.util.function.Consumer<String> to) {
+        this.notice = to;
+        return this;
     }
 
     /** SIGINT/SIGTERM: the first stops the recording; a second skips the waits that remain. Any thread. */
@@ -44,7 +51,7 @@ public final class Recorder {
                      + "pages between them")) {
             SessionLog log = RecordingLog.open(opt);
             try {
-                Recorded recorded = new Recording(opt, nat, log, stop).run(ports, host);
+                Recorded recorded = new Recording(opt, nat, log, stop, notice).run(ports, host);
                 Summary summary;
                 try {
                     summary = Summary.of(opt, recorded, OutputFiles.write(opt, recorded, host, ports, log));

@@ -29,11 +29,15 @@ final class Recording {
     private final StopRequest stop;
     private final List<String> warnings = new ArrayList<>();
 
-    Recording(RecordOptions opt, Native nat, SessionLog log, StopRequest stop) {
+    private final java.util.function.Consumer<String> notice;
+
+    Recording(RecordOptions opt, Native nat, SessionLog log, StopRequest stop,
+              java.util.function.Consumer<String> notice) {
         this.opt = opt;
         this.nat = nat;
         this.log = log;
         this.stop = stop;
+        this.notice = notice;
     }
 
     Recorded run(PortLayout ports, HostRecording host) throws ExitException, IOException, InterruptedException {
@@ -44,14 +48,29 @@ final class Recording {
         Path spoolDir = null;
         boolean keepSpool = true;
         boolean tracing = false;
+        boolean configured = false;
+        MetadataExchange exchange = null;
         try {
             long stale = guestSide("the control port cannot be read", ctl::drainStale);
             if (stale > 0) {
                 warnings.add(ctl.describe() + ": dropped " + stale + " bytes an earlier session left unread");
             }
-            MetadataExchange exchange = new MetadataExchange(ctl, opt.answerTimeoutMs(), opt.metaDir(), log, warnings);
+            exchange = new MetadataExchange(ctl, opt.answerTimeoutMs(), opt.metaDir(), log, warnings);
+            if (!opt.guest().isEmpty()) {
+                String said = exchange.configure(opt.guest());
+                configured = said != null;
+                stoppedBeforeStart();
+                notice.accept(said);
+            }
             Metadata meta = exchange.fetch();
             stoppedBeforeStart();
+            String idle = meta.tracesNothing();
+            if (opt.guest().isEmpty() && idle != null) {
+                String line = "the guest traces nothing (" + idle + "): the file will hold heartbeats only; choose "
+                        + "what to trace with -e (virtio-trace list " + opt.ports().dir() + " -e shows the events)";
+                notice.accept("warning: " + line);
+                warnings.add(line);
+            }
             keepSpool = opt.rawDir() != null || !meta.usable();
             spoolDir = spoolDir(meta);
             List<Integer> cpuList = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
@@ -119,6 +138,10 @@ final class Recording {
             return new Recorded(meta, cpus.list(), sync, warnings, started, stoppedAt, ordered, tailCut, agentGone,
                     spoolDir, keepSpool);
         } catch (ExitException | IOException | InterruptedException | RuntimeException e) {
+            if (configured && !tracing && !(e instanceof ExitException x && x.exit() == Exit.NO_GUEST)) {
+                ctl.abandonWaitsWhen(stop::hurry);
+                exchange.cancelConfiguration(); // the guest is left as it was: the agent removes the instance
+            }
             // the collectors first: one still running may write its spool file while it is removed
             if (cpus != null) {
                 cpus.stopAndJoin();

@@ -53,10 +53,12 @@ public final class HostRig implements AutoCloseable {
         return p;
     }
 
-    /** The agent on this rig's instance and ports, started and ready. */
-    public Proc startAgent() throws Exception {
-        Proc a = track(Proc.traceAgent(List.of("--tracefs", TracefsLocator.DEFAULT_MOUNT.toString(),
-                "--instance", instance.name(), "--port-dir", ports.toString(), "--no-socket")));
+    /** The agent on this rig's instance and ports, started and ready, with {@code more} options. */
+    public Proc startAgent(String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--tracefs", TracefsLocator.DEFAULT_MOUNT.toString(),
+                "--instance", instance.name(), "--port-dir", ports.toString(), "--no-socket"));
+        args.addAll(List.of(more));
+        Proc a = track(Proc.traceAgent(args));
         a.awaitStderr("ready:", Duration.ofSeconds(30));
         return a;
     }

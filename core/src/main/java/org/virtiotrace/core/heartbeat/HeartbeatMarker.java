@@ -18,7 +18,7 @@ import org.virtiotrace.core.nativeio.NativeException;
 public final class HeartbeatMarker implements AutoCloseable {
 
     private final Native nat;
-    private final Path path;
+    private Path path;
     private final int cpu;
     private final int id;
     private final HeartbeatCounter counter;
@@ -34,6 +34,17 @@ public final class HeartbeatMarker implements AutoCloseable {
         this.cpu = cpu;
         this.id = id;
         this.counter = counter;
+    }
+
+    /** From now on beats go to this buffer's {@code trace_marker_raw} (the pump changed buffers). */
+    public void writeTo(Path traceMarkerRaw) {
+        if (traceMarkerRaw.equals(path)) {
+            return;
+        }
+        close();
+        fd = null;
+        path = traceMarkerRaw;
+        broken = false;
     }
 
     /** Tracing (re)started: the next look writes a beat at once, so a short run has one too. */

@@ -36,11 +36,32 @@ public final class TraceMetadata {
     private final Tracefs tracefs;
     private final CpuList cpus;
     private final int subBufferSize;
+    /** The events whose formats {@link #meta} carries ("system/event"), besides ftrace's own; null: all. */
+    private final java.util.Set<String> only;
 
     public TraceMetadata(Tracefs tracefs, CpuList cpus, int subBufferSize) {
+        this(tracefs, cpus, subBufferSize, null);
+    }
+
+    private TraceMetadata(Tracefs tracefs, CpuList cpus, int subBufferSize, java.util.Set<String> only) {
         this.tracefs = tracefs;
         this.cpus = cpus;
         this.subBufferSize = subBufferSize;
+        this.only = only;
+    }
+
+    /**
+     * The same, whose {@link #meta} carries only these events' formats ("system/event") and
+     * ftrace's own (print, raw_data, function...): all a buffer with just those enabled can hold.
+     * A guest under TCG reads each format file in about a millisecond, and has ~1,400.
+     */
+    public TraceMetadata withEventsOnly(java.util.Set<String> events) {
+        return new TraceMetadata(tracefs, cpus, subBufferSize, java.util.Set.copyOf(events));
+    }
+
+    /** The buffer described. */
+    public Tracefs tracefs() {
+        return tracefs;
     }
 
     /** The handshake: one {@code key=value} per line (see docs/control-protocol.md). */
@@ -60,7 +81,16 @@ public final class TraceMetadata {
         if (!tracefs.dir().equals(mount)) {
             line(b, "instance", tracefs.dir().getFileName().toString());
         }
+        // what the buffer traces, so a host can say "nothing" before it records heartbeats only
+        line(b, "enabled-events", Long.toString(enabledEvents()));
+        line(b, "tracer", new String(readOrEmpty(tracefs.dir().resolve("current_tracer")), StandardCharsets.UTF_8).trim());
         return b.toString();
+    }
+
+    /** Events enabled in the buffer: the lines of its set_event. */
+    private long enabledEvents() throws IOException {
+        String text = new String(readOrEmpty(tracefs.dir().resolve("set_event")), StandardCharsets.UTF_8);
+        return text.lines().filter(l -> !l.isBlank()).count();
     }
 
     /**
@@ -72,14 +102,16 @@ public final class TraceMetadata {
     public FileSet meta() throws IOException {
         Path mount = tracefs.mount();
         File events = mount.resolve("events").toFile();
-        String[] systems = sortedNames(events);
+        String[] systems = only == null ? sortedNames(events) : Arrays.stream(sortedNames(events))
+                .filter(sys -> sys.equals("ftrace") || only.stream().anyMatch(e -> e.startsWith(sys + "/")))
+                .toArray(String[]::new);
         byte[][][] formats = new byte[systems.length][][];
         String[][] eventNames = new String[systems.length][];
         AtomicInteger next = new AtomicInteger();
         CompletableFuture<byte[][]> helper = CompletableFuture.supplyAsync(() -> {
             try {
                 byte[][] big = {readOrEmpty(mount.resolve("printk_formats")), readOrEmpty(PROC_KALLSYMS)};
-                readFormats(events, systems, eventNames, formats, next);
+                readFormats(events, systems, eventNames, formats, next, only);
                 return big;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -93,7 +125,7 @@ public final class TraceMetadata {
         set.put(INFO, hello().getBytes(StandardCharsets.UTF_8));
         set.put("events/header_page", read(mount.resolve("events/header_page")));
         set.put("events/header_event", read(mount.resolve("events/header_event")));
-        readFormats(events, systems, eventNames, formats, next);
+        readFormats(events, systems, eventNames, formats, next, only);
         byte[][] big;
         try {
             big = helper.join();
@@ -115,10 +147,13 @@ public final class TraceMetadata {
 
     /** Takes systems from {@code next} until none is left; each slot is written by one thread only. */
     private static void readFormats(File events, String[] systems, String[][] eventNames, byte[][][] formats,
-                                    AtomicInteger next) throws IOException {
+                                    AtomicInteger next, java.util.Set<String> only) throws IOException {
         byte[] scratch = new byte[64 << 10];
         for (int i; (i = next.getAndIncrement()) < systems.length; ) {
-            String[] names = sortedNames(new File(events, systems[i]));
+            String sys = systems[i];
+            String[] names = only == null || sys.equals("ftrace") ? sortedNames(new File(events, sys))
+                    : only.stream().filter(e -> e.startsWith(sys + "/")).map(e -> e.substring(sys.length() + 1))
+                    .sorted().toArray(String[]::new);
             byte[][] out = new byte[names.length][];
             for (int k = 0; k < names.length; k++) {
                 out[k] = readSmall(new File(events, systems[i] + "/" + names[k] + "/format"), scratch);

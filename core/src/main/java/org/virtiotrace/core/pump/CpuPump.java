@@ -43,12 +43,12 @@ public final class CpuPump implements Runnable {
 
     private final int cpu;
     private final Native nat;
-    private final Fd trace;
+    /** The agent's own buffer, or a recording's for one run. */
+    private final SourceSwitch sources;
     private final Pipe pipe;
     private final PumpControl control;
     private final PumpCounters counters = new PumpCounters();
     private final int subBufferSize;
-    private final long drainBudget;
     /**
      * Longest sleep between looks at the ring buffer while running: half the promised
      * page latency. poll() on trace_pipe_raw only fires once buffer_percent of the
@@ -58,7 +58,6 @@ public final class CpuPump implements Runnable {
      */
     private final int maxIdleWaitMs;
     private final int quietMaxWaitMs;
-    private final QuietProbe quiet;
     private final ByteBuffer page;
     private final CountDownLatch warm = new CountDownLatch(1);
     private final Routing routing;
@@ -77,14 +76,13 @@ public final class CpuPump implements Runnable {
                    int pageLatencyMs, int stallTimeoutMs) {
         this.cpu = cpu;
         this.nat = nat;
-        this.trace = trace;
+        this.sources = new SourceSwitch(nat, new TraceSource(trace, tracefs.statsFile(cpu),
+                tracefs.dir().resolve("trace_marker_raw"), drainBudget, null));
         this.pipe = pipe;
         this.control = control;
         this.subBufferSize = subBufferSize;
-        this.drainBudget = drainBudget;
         this.maxIdleWaitMs = Math.max(1, pageLatencyMs / 2);
         this.quietMaxWaitMs = Math.max(QUIET_MAX_WAIT_MS, maxIdleWaitMs);
-        this.quiet = new QuietProbe(nat, tracefs.statsFile(cpu).toString());
         this.page = ByteBuffer.allocateDirect(subBufferSize).order(ByteOrder.nativeOrder());
         this.routing = new Routing(sink != null ? Route.PORT : portLookup != null ? Route.MISSING : Route.MEMORY,
                 sink != null ? sink.name() : portLookup != null ? portLookup.expectedPath() : "memory");
@@ -163,6 +161,13 @@ public final class CpuPump implements Runnable {
         int quietWaitMs = 0;
         boolean tookPages = false; // since the last sleep: only a CPU that gave nothing is probed
         while (true) {
+            TraceSource lent = control.takeSource();
+            if (lent != null) {
+                if (sources.lent()) {
+                    giveBack();
+                }
+                follow(sources.read(lent));
+            }
             PumpControl.Mode mode = control.mode();
             if (mode == PumpControl.Mode.SHUTDOWN) {
                 boolean runEnded = control.takeStopPending();
@@ -179,6 +184,9 @@ public final class CpuPump implements Runnable {
                 if (runEnded || running) {
                     finish();
                     running = false;
+                    if (sources.lent()) {
+                        giveBack();
+                    }
                 }
                 if (sent == 0) {
                     delivery.waitFor(null, 0, -1);
@@ -194,7 +202,7 @@ public final class CpuPump implements Runnable {
                 }
             }
             int beatMs = beat();
-            long n = nat.splice(trace, pipe.writeEnd(), pipe.capacity() - delivery.bytesInPipe());
+            long n = nat.splice(sources.trace(), pipe.writeEnd(), pipe.capacity() - delivery.bytesInPipe());
             if (n > 0) {
                 if (firstPage && Log.isDebug()) {
                     Log.debug("cpu%d: first %d bytes %d us after the start order", cpu, n,
@@ -221,14 +229,14 @@ public final class CpuPump implements Runnable {
             // its sleeps grow to a second (an idle agent costs next to nothing); one event
             // and they are back to half the page latency.
             int sleepMs = waitMs;
-            if (waitMs >= maxIdleWaitMs && !tookPages && quiet.quietSinceLastLook()) {
+            if (waitMs >= maxIdleWaitMs && !tookPages && sources.quiet().quietSinceLastLook()) {
                 quietWaitMs = Math.min(Math.max(quietWaitMs * 2, maxIdleWaitMs * 2), quietMaxWaitMs);
                 sleepMs = quietWaitMs;
             } else {
                 quietWaitMs = 0;
             }
             tookPages = false;
-            int revents = delivery.waitFor(trustPoll ? trace : null, PollEvents.IN, Math.min(sleepMs, beatMs));
+            int revents = delivery.waitFor(trustPoll ? sources.trace() : null, PollEvents.IN, Math.min(sleepMs, beatMs));
             counters.addWakeup();
             trustPoll = !PollEvents.has(revents, PollEvents.IN);
             waitMs = Math.min(waitMs * 2, maxIdleWaitMs);
@@ -242,7 +250,7 @@ public final class CpuPump implements Runnable {
         }
         long before = heartbeat.beats();
         int ms = heartbeat.beatIfDue(System.nanoTime());
-        quiet.wroteOwn(heartbeat.beats() - before);
+        sources.quiet().wroteOwn(heartbeat.beats() - before);
         return ms;
     }
 
@@ -252,9 +260,27 @@ public final class CpuPump implements Runnable {
         control.close();
     }
 
+    /** The run on a lent buffer is over: back on the pump's own, then the lent one handed back. */
+    private void giveBack() {
+        TraceSource done = sources.takeBack();
+        follow(sources.current()); // the heartbeat's fd into the lent buffer closes here
+        SourceSwitch.handBack(done);
+    }
+
+    /** The pump reads {@code s} now: its heartbeat and its stall counts go with it. */
+    private void follow(TraceSource s) {
+        delivery.statsFrom(s.statsFile());
+        if (heartbeat != null) {
+            heartbeat.writeTo(s.markerRaw());
+        }
+    }
+
     /** The descriptors the pump thread owns; its control outlives it (others may still signal it). */
     private void release() {
-        trace.close();
+        if (sources.lent()) {
+            giveBack();
+        }
+        sources.release(control.takeSource());
         pipe.close();
         delivery.closeSink();
         if (heartbeat != null) {
@@ -276,10 +302,10 @@ public final class CpuPump implements Runnable {
         if (!delivery.deliver()) {
             return;
         }
-        long budget = drainBudget;
+        long budget = sources.drainBudget();
         // splice refuses (EINVAL) a length below one sub-buffer: stop at the last whole one
         while (budget >= subBufferSize && !control.shutdownExpired()) {
-            long n = nat.splice(trace, pipe.writeEnd(), Math.min(pipe.capacity(), budget));
+            long n = nat.splice(sources.trace(), pipe.writeEnd(), Math.min(pipe.capacity(), budget));
             if (n <= 0) {
                 break;
             }
@@ -297,12 +323,12 @@ public final class CpuPump implements Runnable {
     /** read() hands out the page still being written, zero padded to a whole sub-buffer. */
     private void flushPartialPage() throws NativeException, InterruptedException {
         page.clear();
-        int n = nat.read(trace, page);
+        int n = nat.read(sources.trace(), page);
         if (n <= 0) {
             return; // nothing buffered
         }
         if (n != subBufferSize) {
-            Log.warn("cpu%d: %s returned %d bytes, not a %d-byte page; dropped it", cpu, trace.path(), n,
+            Log.warn("cpu%d: %s returned %d bytes, not a %d-byte page; dropped it", cpu, sources.trace().path(), n,
                     subBufferSize);
             return;
         }

@@ -55,7 +55,7 @@ final class Delivery {
         this.control = control;
         this.counters = counters;
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
-        this.stall = new StallReport(cpu, tracefs, ring);
+        this.stall = new StallReport(cpu, tracefs.statsFile(cpu), ring);
         this.routing = routing;
     }
 
@@ -63,6 +63,11 @@ final class Delivery {
         return backlog == null ? Optional.empty() : Optional.of(backlog.ring());
     }
 
+
+    /** The pump now reads another buffer (a recording's instance, or its own again). */
+    void statsFrom(java.nio.file.Path statsFile) {
+        stall.statsFrom(statsFile);
+    }
     /** Bytes the pump put in the pipe that are not delivered yet. */
     long bytesInPipe() {
         return inPipe;

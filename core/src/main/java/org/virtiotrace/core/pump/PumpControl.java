@@ -22,6 +22,8 @@ public final class PumpControl implements AutoCloseable {
     private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.PAUSED);
     /** Set when a run ends: the pump must flush even if it never saw RUNNING ("1\n0\n" in one write). */
     private final AtomicBoolean stopPending = new AtomicBoolean();
+    /** A source for the next run, handed over by {@link #follow}; taken by the pump before it reads the mode. */
+    private final AtomicReference<TraceSource> nextSource = new AtomicReference<>();
     private volatile long deadlineNanos = Long.MAX_VALUE;
     private volatile long startedAt;
 
@@ -38,6 +40,27 @@ public final class PumpControl implements AutoCloseable {
     /** When the last start order was given (System.nanoTime), for latency reports. */
     long startedAt() {
         return startedAt;
+    }
+
+    /**
+     * The next run reads {@code source} (a private instance's pipe), and only that run: at the end
+     * of its stop's tail the pump closes it, calls its {@code released} and goes back to its own
+     * buffer. Call while paused, before {@link #start}: the pump takes it before it looks at the
+     * mode, so a start right after is a start on the new source.
+     */
+    public void follow(TraceSource source) {
+        TraceSource old = nextSource.getAndSet(source);
+        if (old != null) {
+            old.trace().close(); // never taken: still the caller's, so close it here
+            old.released().run();
+        }
+        wakeUp();
+    }
+
+    /** The source handed over since the last look, or null. */
+    TraceSource takeSource() {
+        // a plain read first: the pump looks at every turn of its loop, a write each time would cost
+        return nextSource.get() == null ? null : nextSource.getAndSet(null);
     }
 
     public void pause() {

@@ -1,13 +1,14 @@
 package org.virtiotrace.core.pump;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.virtiotrace.core.log.Log;
 import org.virtiotrace.core.ring.PageRing;
 import org.virtiotrace.core.ring.RingStats;
 import org.virtiotrace.core.sink.Sink;
 import org.virtiotrace.core.tracefs.CpuStats;
-import org.virtiotrace.core.tracefs.Tracefs;
 
 /**
  * One CPU's port stall, from the first write the port refused to the moment it takes data
@@ -20,17 +21,23 @@ final class StallReport {
     private static final long STALL_REPORT_NANOS = 1_000_000_000L;
 
     private final int cpu;
-    private final Tracefs tracefs;
+    /** The stats of the buffer the pump reads now (the agent's own, or a recording's instance). */
+    private Path statsFile;
     private final PageRing ring;
     private long stalledSince;
     private CpuStats statsAtStall;
     private RingStats ringAtStall;
 
     /** @param ring the pump's memory ring; null in -o mode */
-    StallReport(int cpu, Tracefs tracefs, PageRing ring) {
+    StallReport(int cpu, Path statsFile, PageRing ring) {
         this.cpu = cpu;
-        this.tracefs = tracefs;
+        this.statsFile = statsFile;
         this.ring = ring;
+    }
+
+    /** The pump now reads another buffer: its losses are counted there. */
+    void statsFrom(Path file) {
+        statsFile = file;
     }
 
     /** The port refused data at {@code now}: a stall begins, unless one already has. */
@@ -105,7 +112,7 @@ final class StallReport {
 
     private CpuStats statsOrNull() {
         try {
-            return tracefs.stats(cpu);
+            return CpuStats.parse(Files.readString(statsFile));
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -11,8 +11,8 @@ package org.virtiotrace.core.wire;
  * <p>Not thread-safe: owned by the control thread.
  */
 public final class ControlParser {
-    /** Longest token kept; the rest of a longer one is skipped until its terminator. */
-    static final int MAX_TOKEN = 64;
+    /** Longest token kept (a request with the longest argument); the rest of a longer one is skipped. */
+    static final int MAX_TOKEN = Request.MAX_ARGUMENT + 64;
     /** How much of a bad token a log line quotes. */
     static final int MAX_QUOTE = 32;
 
