@@ -60,6 +60,18 @@ final class Timekeeping implements Questions, AutoCloseable {
         };
     }
 
+    /**
+     * {@code ?update} is the last thing a host asks in a recording, after its last clock burst:
+     * the clock-sync instance (if a clock needed one) goes with it, so a recording leaves the
+     * guest's instance list as it found it. The next {@code ?clock} makes it again.
+     */
+    @Override
+    public void heard(Request r) {
+        if (r.name().equals("update")) {
+            clock.close();
+        }
+    }
+
     /** On the control thread. */
     @Override
     public ReplyFrame answer(Request r) {

@@ -81,6 +81,7 @@ public final class ControlChannel implements Runnable, AutoCloseable {
 
     /** On this thread: a quick request is answered now, the rest go to the worker. */
     private void route(Request request) {
+        immediate.heard(request);
         if (immediate.answers(request) && canReply()) {
             replyNow(immediate.answer(request).encode(), request);
         } else {

@@ -10,6 +10,10 @@ public interface Questions {
         return true;
     }
 
+    /** Told of every request on the control thread as it is parsed, before it is routed. */
+    default void heard(Request request) {
+    }
+
     /** The reply to {@code request}: its answer, or an error frame saying why not. Never throws. */
     ReplyFrame answer(Request request);
 }

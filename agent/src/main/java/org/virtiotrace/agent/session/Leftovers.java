@@ -10,9 +10,13 @@ import org.virtiotrace.core.log.Log;
 
 /**
  * Instances an earlier agent made and could not remove (it was killed mid-recording): named
- * {@link Sessions#PREFIX}PID-N, removed at start when PID is no longer running.
+ * {@link Sessions#PREFIX}PID-N (a recording's) or virtio-trace-sync-PID (clock sync's), removed
+ * at start when PID is no longer running.
  */
 public final class Leftovers {
+    /** The clock-sync instance's prefix (clock.MarkerReader): a killed agent leaves that one too. */
+    private static final String SYNC_PREFIX = "virtio-trace-sync-";
+
     private Leftovers() {
     }
 
@@ -45,7 +49,9 @@ public final class Leftovers {
         try (Stream<Path> all = Files.list(dir)) {
             for (Path p : (Iterable<Path>) all.sorted()::iterator) {
                 String name = p.getFileName().toString();
-                if (!name.startsWith(Sessions.PREFIX) || ownerAlive(name)) {
+                String prefix = name.startsWith(Sessions.PREFIX) ? Sessions.PREFIX
+                        : name.startsWith(SYNC_PREFIX) ? SYNC_PREFIX : null;
+                if (prefix == null || ownerAlive(name, prefix)) {
                     continue;
                 }
                 try {
@@ -68,8 +74,8 @@ public final class Leftovers {
         return removed;
     }
 
-    private static boolean ownerAlive(String name) {
-        String rest = name.substring(Sessions.PREFIX.length());
+    private static boolean ownerAlive(String name, String prefix) {
+        String rest = name.substring(prefix.length());
         int dash = rest.indexOf('-');
         try {
             long pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));

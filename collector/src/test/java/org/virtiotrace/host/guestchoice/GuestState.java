@@ -35,7 +35,7 @@ record GuestState(Map<String, String> files, Set<String> instances) {
         }
         Set<String> inst = new TreeSet<>();
         try (Stream<Path> s = Files.list(TRACEFS.resolve("instances"))) {
-            s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("virtio-trace-agent-")).forEach(inst::add);
+            s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("virtio-trace-")).forEach(inst::add);
         }
         return new GuestState(f, inst);
     }
