@@ -36,8 +36,8 @@ final class TraceSession {
     private final Runnable onEnd;
     private FileSet finalUpdate; // guarded by this
 
-    private TraceSession(TraceInstance instance, Restorer restorer, TraceMetadata meta, String where, String summary,
-                         Runnable onEnd) {
+    TraceSession(TraceInstance instance, Restorer restorer, TraceMetadata meta, String where, String summary,
+                 Runnable onEnd) {
         this.instance = instance;
         this.restorer = restorer;
         this.meta = meta;
@@ -58,7 +58,7 @@ final class TraceSession {
         try {
             return inInstance(nat, agentBuffer, cpus, subBufferSize, name, config, onEnd);
         } catch (InstanceSetup.NeedsTopLevel e) {
-            return onTopLevel(nat, agentBuffer, cpus, subBufferSize, config, loanRecord, onEnd, e.getMessage());
+            return TopLevelLoan.borrow(nat, agentBuffer, cpus, subBufferSize, config, loanRecord, onEnd, e.getMessage());
         }
     }
 
@@ -95,68 +95,12 @@ final class TraceSession {
         }
     }
 
-    private static TraceSession onTopLevel(Native nat, Tracefs agentBuffer, CpuList cpus, int subBufferSize,
-                                           TraceConfig config, Path loanRecord, Runnable onEnd, String why)
-            throws SetupRefused {
-        Path mount = agentBuffer.mount();
-        Tracefs top = new Tracefs(mount, mount);
-        if (agentBuffer.dir().equals(mount)) {
-            // its pipes are open, and the kernel refuses a tracer change on a buffer being read (EBUSY)
-            throw new SetupRefused(why + ", which this agent reads itself, so the kernel refuses to change it; run "
-                    + "trace-agent with --instance NAME (TRACE_AGENT_OPTS in /etc/default/trace-agent) to leave the "
-                    + "top-level buffer free for a recording to borrow");
-        }
-        String busy = inUse(mount);
-        if (busy != null) {
-            throw new SetupRefused(why + ", which is in use (" + busy + "): not borrowed");
-        }
-        Restorer r = new Restorer(mount, loanRecord);
-        TraceSession s = null;
-        try {
-            if (top.subBufferSize() != subBufferSize) {
-                throw new SetupRefused(why + ", whose sub-buffers are " + top.subBufferSize() + " bytes, the agent's "
-                        + subBufferSize);
-            }
-            new InstanceSetup(new TracefsWrites(r), mount, EventCatalog.read(mount.resolve("events"))).apply(config);
-            String where = "top-level buffer, borrowed (" + why + "; nobody used it; put back as found after the "
-                    + "recording)";
-            s = new TraceSession(null, r, metadata(top, cpus, subBufferSize), where, describe(mount, "top-level buffer"),
-                    onEnd);
-            s.openPipes(nat, top, cpus, true);
-            return s;
-        } catch (SetupRefused | IOException e) {
-            if (s != null) {
-                s.sources.forEach(src -> src.trace().close());
-            }
-            List<String> left = r.restore();
-            if (!left.isEmpty()) {
-                Log.warn("%s: not put back after a refused configuration: %s", mount, String.join(", ", left));
-            }
-            throw e instanceof SetupRefused sr ? sr : new SetupRefused("cannot set up " + mount + ": "
-                    + TracefsWrites.reason((IOException) e));
-        }
-    }
-
     private static long ms(long nanos) {
         return nanos / 1_000_000;
     }
 
-    /** Why the top-level buffer may not be borrowed (someone traces there), or null. */
-    private static String inUse(Path mount) throws SetupRefused {
-        try {
-            String tracer = Files.readString(mount.resolve("current_tracer")).trim();
-            long events = Files.readAllLines(mount.resolve("set_event")).stream().filter(l -> !l.isBlank()).count();
-            if (!tracer.equals("nop")) {
-                return "tracer " + tracer;
-            }
-            return events > 0 ? events + (events == 1 ? " event" : " events") + " enabled" : null;
-        } catch (IOException e) {
-            throw new SetupRefused(mount + ": " + TracefsWrites.reason(e));
-        }
-    }
-
     /** The buffer holds its enabled events and ftrace's own, so ?meta carries just those formats. */
-    private static TraceMetadata metadata(Tracefs t, CpuList cpus, int subBufferSize) throws IOException {
+    static TraceMetadata metadata(Tracefs t, CpuList cpus, int subBufferSize) throws IOException {
         java.util.Set<String> enabled = new java.util.HashSet<>();
         for (String l : Files.readAllLines(t.dir().resolve("set_event"))) {
             if (!l.isBlank()) {
@@ -166,7 +110,7 @@ final class TraceSession {
         return new TraceMetadata(t, cpus, subBufferSize).withEventsOnly(enabled);
     }
 
-    private void openPipes(Native nat, Tracefs t, CpuList cpus, boolean lock) throws SetupRefused {
+    void openPipes(Native nat, Tracefs t, CpuList cpus, boolean lock) throws SetupRefused {
         for (int cpu : (Iterable<Integer>) cpus.stream()::iterator) {
             sources.add(open(nat, t, cpu, lock));
         }
@@ -215,7 +159,7 @@ final class TraceSession {
         }
     }
 
-    private static String describe(Path dir, String what) {
+    static String describe(Path dir, String what) {
         StringBuilder b = new StringBuilder(what).append(':');
         try {
             long events = Files.readAllLines(dir.resolve("set_event")).stream().filter(l -> !l.isBlank()).count();
@@ -299,6 +243,11 @@ final class TraceSession {
             }
         }
         onEnd.run();
+    }
+
+    /** Closes the pipes opened so far (a session refused before it was handed out). */
+    void closePipes() {
+        sources.forEach(src -> src.trace().close());
     }
 
     /** Never started: closes the pipes and removes the instance. */
