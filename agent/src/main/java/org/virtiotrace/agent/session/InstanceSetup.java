@@ -3,7 +3,6 @@ package org.virtiotrace.agent.session;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,8 +91,7 @@ final class InstanceSetup {
         if (clock == null) {
             return;
         }
-        List<String> clocks = Arrays.stream(inst.read("trace_clock").trim().split("\\s+"))
-                .map(w -> w.replace("[", "").replace("]", "")).toList();
+        List<String> clocks = TraceLists.words(inst.read("trace_clock"));
         if (!clocks.contains(clock)) {
             throw new SetupRefused("-C " + clock + ": not a trace clock of the guest (it has: " + String.join(" ", clocks)
                     + ")");

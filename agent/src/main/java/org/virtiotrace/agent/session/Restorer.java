@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.virtiotrace.core.meta.TraceMetadata;
 
 /**
  * What a recording changed in a buffer it borrowed (the top-level one, where the kernel can do a
@@ -89,8 +90,7 @@ final class Restorer {
     /** What to write back so the file reads as it did. */
     static String valueToWrite(String file, String read) {
         if (file.equals("trace_clock")) {
-            int a = read.indexOf('[');
-            return a < 0 ? read : read.substring(a + 1, read.indexOf(']', a));
+            return TraceMetadata.currentClock(read);
         }
         if (file.equals("buffer_size_kb")) {
             int e = read.indexOf("expanded: ");

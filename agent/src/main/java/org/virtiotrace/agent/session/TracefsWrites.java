@@ -83,12 +83,14 @@ final class TracefsWrites {
         return "";
     }
 
+    /** What the kernel said (the errno's text), without the path the message already names. */
     static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "No such file or directory";
         }
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m.replace(e instanceof java.nio.file.FileSystemException f
-                && f.getFile() != null ? f.getFile() + ": " : "\u0000", "");
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }
