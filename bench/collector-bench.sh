@@ -12,7 +12,9 @@
 #
 # For each reader it prints MB received, its CPU (utime+stime from /proc/PID/stat) between the
 # agent's start and stop orders (the steady state: JVM start, the metadata fetch and the
-# trace.dat write are reported apart), ms of CPU per MB, and the events the kernel overwrote
+# trace.dat write are reported apart), ms of CPU per MB, for record also its CPU from the start
+# order to its exit ("with the file": the tail, the final update and writing the trace.dat, where
+# --compress spends most of its CPU), and the events the kernel overwrote
 # (per_cpu stats "overrun" between the orders: lost before anyone could read them). Needs root, tracefs, perl, awk and
 # a build (mvn -DskipTests package). Leaves nothing behind: a private trace instance, FIFOs in
 # a temporary directory.
@@ -63,7 +65,7 @@ run_one() {
   local apid=$!
   until grep -q "ready:" "$log"; do sleep 0.05; done
   local o0; o0=$(overrun)
-  local rpid t0 t1 mb o1
+  local rpid t0 t1 mb o1 after=
   if [ "$mode" = cat ]; then
     for ((c = 0; c < ncpu; c++)); do cat "$work/vm/trace-path-cpu$c.out" > "$out/cpu$c.raw" & done
     sleep 0.5
@@ -82,8 +84,11 @@ run_one() {
   else
     local extra=(${RECORD_ARGS:-})
     [ "$mode" = session ] && extra=(--session "$out/s.vtlog")
-    "$vt" record "$work/vm" -o "$out/t.dat" --duration "$secs" --no-progress "${extra[@]}" 2> "$out/rec.log" &
-    rpid=$!
+    # under time(1), for the CPU it spends after the stop order too (the tail, the update, the file)
+    /usr/bin/time -o "$out/time" -f "%U %S" "$vt" record "$work/vm" -o "$out/t.dat" --duration "$secs" \
+      --no-progress "${extra[@]}" 2> "$out/rec.log" &
+    local tpid=$!
+    until rpid=$(pgrep -P "$tpid"); do sleep 0.01; done
     until grep -q "answered ?meta" "$log"; do sleep 0.01; done
     echo 1 > "$inst/tracing_on"
     until grep -q "start order" "$log"; do sleep 0.01; done
@@ -91,7 +96,9 @@ run_one() {
     until grep -q "stop order" "$log"; do sleep 0.01; done
     t1=$(cpu_ticks "$rpid")
     o1=$(overrun)
-    wait "$rpid" || true
+    wait "$tpid" || true
+    # whole-process CPU less what it had used by the start order: the recording and the file
+    after=$(awk -v t0="$t0" -v hz="$hz" 'END {printf "%d", ($1 + $2) * 1000 - t0 * 1000 / hz}' "$out/time")
     mb=$(sed -n 's/.*CPUs, [0-9]* pages (\([0-9.]*\) MB).*/\1/p' "$out/rec.log")
     echo "#   $(grep -o 'metadata in [0-9]* ms' "$out/rec.log"), $(grep -o 'wrote .* in [0-9]* ms' "$out/rec.log" | sed 's/.*(\(.*\)) in/\1 written in/')"
     if [ "$mode" = session ]; then
@@ -105,8 +112,9 @@ run_one() {
   echo 0 > "$inst/tracing_on"
   kill -TERM "$apid"; wait "$apid" || true
   local ms=$(( (t1 - t0) * 1000 / hz ))
-  awk -v m="$mode" -v mb="$mb" -v ms="$ms" -v o=$((o1 - o0)) \
-    'BEGIN {printf "%-8s %8s MB %6d ms CPU %8.3f ms/MB  overrun %d\n", m, mb, ms, (mb > 0 ? ms / mb : 0), o}'
+  awk -v m="$mode" -v mb="$mb" -v ms="$ms" -v o=$((o1 - o0)) -v all="${after:-}" \
+    'BEGIN {printf "%-8s %8s MB %6d ms CPU %8.3f ms/MB  overrun %d", m, mb, ms, (mb > 0 ? ms / mb : 0), o;
+            if (all != "") printf "   with the file: %d ms CPU %8.3f ms/MB", all, all / mb; printf "\n"}'
 }
 
 echo "# collector-bench: $pairs rounds x $secs s, $ncpu CPUs, every event for $ops getppid() per 10 ms per CPU"

@@ -23,6 +23,7 @@ import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.record.RecordOptions;
 import org.virtiotrace.host.record.Recorder;
 import org.virtiotrace.host.record.Summary;
+import org.virtiotrace.host.tracedat.TraceDatFormat;
 import org.virtiotrace.host.setup.PortFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,6 +54,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Keep the trace.dat here (default: removed).")
     Path output;
+
+    @picocli.CommandLine.Mixin
+    FileFormatOptions fileFormat;
 
     @Option(names = "--agent", paramLabel = "LAUNCHER",
             description = "The agent to run (default: trace-agent beside this command, or the build tree's).")
@@ -114,11 +118,15 @@ final class DemoCommand implements Callable<Integer> {
         Path raw = work.resolve("raw");
         AtomicBoolean loading = new AtomicBoolean(true);
         Thread load = markers(inst, loading);
-        out.printf("demo: virtio-trace record %s -o %s --duration %d%n", ports.dir(), dat, seconds);
+        TraceDatFormat format = fileFormat.format();
+        out.printf("demo: virtio-trace record %s -o %s --duration %d%s%n", ports.dir(), dat, seconds,
+                format.compressed() ? " --compress " + format.compression()
+                        : format.version() != 6 ? " --file-version " + format.version() : "");
         Summary summary;
         try {
-            summary = new Recorder(new RecordOptions(ports, dat, raw, null, Duration.ofSeconds(seconds), 5000, false, null),
-                    Native.get()).run();
+            RecordOptions plain = new RecordOptions(ports, dat, raw, null, Duration.ofSeconds(seconds), 5000, false, null);
+            summary = new Recorder(new RecordOptions(plain.ports(), dat, raw, null, plain.duration(), 5000, false, null,
+                    plain.timeline(), plain.guest(), format, RecordOptions.Bounds.NONE), Native.get()).run();
         } catch (ExitException e) {
             System.err.println("virtio-trace demo: error: " + e.getMessage());
             return Exit.SOFTWARE;

@@ -100,6 +100,12 @@ final class RecordCommand implements Callable<Integer> {
     GuestTraceOptions guestTrace;
 
     @Mixin
+    FileFormatOptions fileFormat;
+
+    @Mixin
+    BoundsOptions bounds;
+
+    @Mixin
     PortNameOption portName;
 
     @Option(names = "--answer-timeout", paramLabel = "MS", defaultValue = "5000",
@@ -163,12 +169,18 @@ final class RecordCommand implements Callable<Integer> {
         if (host != null && host.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
             throw new ParameterException(spec.commandLine(), "--host " + host + " is the guest's output file too");
         }
+        RecordOptions.Bounds limits = bounds.bounds();
+        if (limits.maxSize() > 0 && session != null) {
+            throw new ParameterException(spec.commandLine(), "--max-size does not go with --session: the session log "
+                    + "keeps every byte that crossed the ports (what replay plays back), so the recording's disk "
+                    + "would not be bounded; record one or the other");
+        }
         RecordOptions.Timeline timeline = new RecordOptions.Timeline((int) Math.round(syncInterval * 1000), syncProbes,
                 host, hostEvents, heartbeatId, heartbeatMisses, date);
         RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
                 !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR), session, timeline,
-                guestTrace.config());
+                guestTrace.config(), fileFormat.format(), limits);
         Recorder recorder = new Recorder(opt, Native.get()).notices(l -> {
             err().println("virtio-trace: " + l);
             err().flush();

@@ -13,6 +13,7 @@ import org.virtiotrace.host.replay.AgainstAgent;
 import org.virtiotrace.host.replay.RecordedSession;
 import org.virtiotrace.host.replay.ReplayResult;
 import org.virtiotrace.host.replay.ToDat;
+import org.virtiotrace.host.tracedat.TraceDatFormat;
 import org.virtiotrace.host.replay.ToFifos;
 import org.virtiotrace.host.session.LogFormatException;
 import picocli.CommandLine.ArgGroup;
@@ -75,10 +76,17 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     PortNameOption portName;
 
+    @Mixin
+    FileFormatOptions fileFormat;
+
     @Override
     public Integer call() {
         if (!speed.equals("1") && !speed.equals("max")) {
             throw new ParameterException(spec.commandLine(), "--speed takes 1 or max, not " + speed);
+        }
+        TraceDatFormat format = fileFormat.format();
+        if (mode.toDat == null && (fileFormat.compress != null || fileFormat.version != null)) {
+            throw new ParameterException(spec.commandLine(), "--compress and --file-version go with --to-dat");
         }
         if (!Files.isRegularFile(log)) {
             err().println("virtio-trace: error: " + log + (Files.exists(log) ? ": not a file"
@@ -93,7 +101,7 @@ final class ReplayCommand implements Callable<Integer> {
             RecordedSession s = RecordedSession.read(log);
             ReplayResult r;
             if (mode.toDat != null) {
-                r = ToDat.run(s, mode.toDat);
+                r = ToDat.run(s, mode.toDat, format);
             } else if (mode.toFifos != null) {
                 ToFifos t = new ToFifos(s, mode.toFifos, speed.equals("1"), Native.get());
                 onSignal(t::interrupt);

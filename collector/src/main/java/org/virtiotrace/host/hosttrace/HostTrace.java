@@ -13,6 +13,7 @@ import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.host.tracedat.CpuData;
 import org.virtiotrace.host.tracedat.TimeOptions;
 import org.virtiotrace.host.tracedat.TraceDatHeader;
+import org.virtiotrace.host.tracedat.TraceDatFormat;
 import org.virtiotrace.host.tracedat.TraceDatWriter;
 
 /**
@@ -69,7 +70,8 @@ public final class HostTrace implements AutoCloseable {
     }
 
     /** Writes the host trace.dat naming {@code guest}; returns the summary line. */
-    public String write(Path out, long hostTraceId, TimeOptions.Guest guest, Long offsetNs) throws IOException {
+    public String write(Path out, long hostTraceId, TimeOptions.Guest guest, Long offsetNs, TraceDatFormat format)
+            throws IOException {
         long t0 = System.nanoTime();
         Properties info = TraceMetadata.parseInfo(files.text(TraceMetadata.INFO).orElse(""));
         List<Integer> cpus = pumps.cpus();
@@ -82,7 +84,7 @@ public final class HostTrace implements AutoCloseable {
         List<CpuData> data = CpuData.byCpu(byCpu);
         TraceDatHeader h = TraceDatHeader.from(files, info, data.size())
                 .withTime(new TimeOptions(hostTraceId, null, List.of(guest), offsetNs));
-        TraceDatWriter.write(out, h, data);
+        TraceDatWriter.write(out, h, data, format);
         return String.format("wrote %s (the host: %d CPUs, %.1f MB of pages) in %d ms", out, cpus.size(),
                 bytes / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }

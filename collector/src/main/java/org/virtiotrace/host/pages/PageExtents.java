@@ -2,6 +2,7 @@ package org.virtiotrace.host.pages;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ public final class PageExtents implements CpuData {
     }
 
     @Override
-    public void copyTo(FileChannel to) throws IOException {
+    public void copyTo(WritableByteChannel to) throws IOException {
         try (FileChannel l = FileChannel.open(log, StandardOpenOption.READ);
              FileChannel s = FileChannel.open(spool, StandardOpenOption.READ)) {
             for (int i = 0; i < n; i++) {

@@ -17,7 +17,7 @@ import java.nio.channels.FileChannel;
  * <p>Owned by one thread; the counters are volatile for the progress line.
  */
 public final class PageSpool {
-    private final FileChannel out;
+    private final SpoolFile out;
     private final int pageSize;
     private final PageCheck check;
     private final ByteBuffer buf;
@@ -30,7 +30,15 @@ public final class PageSpool {
     /** Where the buffer's bytes lie in the session log: {buffer position, log offset, length}, in buffer order. */
     private final java.util.ArrayDeque<long[]> segments = new java.util.ArrayDeque<>();
 
+    private MarkerSearch marker;
+    private volatile long markerTime = -1;
+    private volatile long newestTimestamp = -1;
+
     public PageSpool(FileChannel out, PageCheck check) {
+        this(SpoolFile.over(out), check);
+    }
+
+    public PageSpool(SpoolFile out, PageCheck check) {
         this.out = out;
         this.pageSize = check.format().pageSize();
         this.check = check;
@@ -44,6 +52,21 @@ public final class PageSpool {
 
     public PageExtents extents() {
         return extents;
+    }
+
+    /** From now on every accepted page is searched for this marker until it is found ({@link #markerTime}). */
+    public void watchFor(MarkerSearch search) {
+        this.marker = search;
+    }
+
+    /** The trace time of the first marker found, or -1. */
+    public long markerTime() {
+        return markerTime;
+    }
+
+    /** The header time of the newest accepted page, or -1. */
+    public long newestTimestamp() {
+        return newestTimestamp;
     }
 
     /** The buffer's bytes from {@code bufPos} on, {@code len} of them, are at {@code logOffset} in the session log. */
@@ -67,8 +90,13 @@ public final class PageSpool {
         int limit = buf.limit();
         int w = 0;
         int pos = held;
+        int newest = -1;
         while (limit - pos >= pageSize) {
             if (check.accept(buf, pos)) {
+                if (marker != null && markerTime < 0) {
+                    markerTime = marker.find(buf, pos);
+                }
+                newest = pos;
                 pos += pageSize;
                 pages++;
                 continue;
@@ -92,6 +120,9 @@ public final class PageSpool {
             write(w, keptUntil);
             pos = next >= 0 ? next : pos + pageSize;
             w = pos;
+        }
+        if (newest >= 0) {
+            newestTimestamp = buf.getLong(newest);
         }
         int keepFrom = last ? pos : Math.max(w, pos - PageCheck.UNDO * pageSize);
         write(w, keepFrom);
@@ -151,9 +182,7 @@ public final class PageSpool {
         }
         ByteBuffer run = buf.duplicate();
         run.limit(to).position(from);
-        while (run.hasRemaining()) {
-            out.write(run);
-        }
+        out.write(run, buf.getLong(from));
     }
 
     /** After the last {@link #consume}: bytes of a page cut short, dropped. */

@@ -2,9 +2,7 @@ package org.virtiotrace.host.record;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.virtiotrace.core.heartbeat.HeartbeatRecord;
 import org.virtiotrace.core.nativeio.NativeException;
@@ -12,7 +10,9 @@ import org.virtiotrace.core.page.PageFormat;
 import org.virtiotrace.host.link.PortLink;
 import org.virtiotrace.host.pages.PageCheck;
 import org.virtiotrace.host.pages.PageExtents;
+import org.virtiotrace.host.pages.MarkerSearch;
 import org.virtiotrace.host.pages.PageSpool;
+import org.virtiotrace.host.pages.SpoolFile;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
 import org.virtiotrace.host.tracedat.CpuData;
@@ -45,14 +45,21 @@ final class CpuCollector implements Runnable {
     private volatile boolean ended;
     private volatile String failure;
     private volatile PageSpool pageSpool;
+    private volatile SpoolFile spoolFile;
+    private final long maxSize;
+    private final MarkerSearch marker;
 
     /**
      * @param pagesInLog   the session log keeps the pages, so the spool need not (unless the log fails)
      * @param heartbeatKey what the agent's heartbeats look like ({@link HeartbeatRecord#key}), or -1
+     * @param maxSize      keep only the newest this many bytes of pages (0: all); not with pagesInLog
+     * @param marker       the marker to look for in every page (--until-marker), or null
      */
     CpuCollector(int cpu, PortLink link, Path spool, PageFormat format, SessionLog log, boolean pagesInLog,
-                 long heartbeatKey) {
+                 long heartbeatKey, long maxSize, MarkerSearch marker) {
         this.cpu = cpu;
+        this.maxSize = maxSize;
+        this.marker = marker;
         this.log = log;
         this.extentsIn = pagesInLog && log.enabled() ? log.path() : null;
         this.link = link;
@@ -64,11 +71,14 @@ final class CpuCollector implements Runnable {
 
     @Override
     public void run() {
-        try (FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (SpoolFile out = SpoolFile.open(spool, maxSize, check.format().pageSize())) {
+            spoolFile = out;
             pageSpool = new PageSpool(out, check);
             if (extentsIn != null) {
                 pageSpool.useExtents(new PageExtents(extentsIn, spool));
+            }
+            if (marker != null) {
+                pageSpool.watchFor(marker);
             }
             ByteBuffer buf = pageSpool.buffer();
             while (!stop) {
@@ -149,7 +159,29 @@ final class CpuCollector implements Runnable {
     /** The pages for the trace.dat: ranges of the session log, or the spool file. After the thread ended. */
     CpuData data() {
         PageSpool p = pageSpool;
-        return p != null && p.extents() != null ? p.extents() : CpuData.of(spool);
+        SpoolFile f = spoolFile;
+        return p != null && p.extents() != null ? p.extents() : f != null ? f.data() : CpuData.of(spool);
+    }
+
+    /** The spool's bytes: written, kept, dropped, on disk; null before the thread opened it. */
+    SpoolFile spoolFile() {
+        return spoolFile;
+    }
+
+    /** The trace time of the first --until-marker marker in this CPU's pages, or -1. */
+    long markerTime() {
+        PageSpool p = pageSpool;
+        return p == null ? -1 : p.markerTime();
+    }
+
+    /** The header time of the newest page, or -1. */
+    long newestTimestamp() {
+        PageSpool p = pageSpool;
+        return p == null ? -1 : p.newestTimestamp();
+    }
+
+    PageFormat format() {
+        return check.format();
     }
 
     long bytes() {

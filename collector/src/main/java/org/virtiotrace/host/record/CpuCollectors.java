@@ -11,6 +11,7 @@ import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.control.Metadata;
 import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.pages.MarkerSearch;
 import org.virtiotrace.host.session.SessionLog;
 
 /** Every guest CPU's port reader, as one: opened together, started together, drained and stopped together. */
@@ -28,7 +29,8 @@ final class CpuCollectors implements AutoCloseable {
      * when {@code pagesInLog}. A CPU the guest names without a port is refused before any is read.
      */
     static CpuCollectors open(Native nat, PortLayout ports, List<Integer> cpus, Metadata meta, Path spoolDir,
-                              boolean pagesInLog, int heartbeatId, SessionLog log) throws ExitException, IOException {
+                              boolean pagesInLog, int heartbeatId, SessionLog log, long maxSize, MarkerSearch marker)
+            throws ExitException, IOException {
         if (cpus.isEmpty()) {
             throw new ExitException(Exit.NO_GUEST, ports.missing(ports.dataName(0), 1));
         }
@@ -42,7 +44,8 @@ final class CpuCollectors implements AutoCloseable {
         try {
             for (int cpu : cpus) {
                 all.collectors.add(new CpuCollector(cpu, ports.open(nat, ports.dataName(cpu)),
-                        spoolDir.resolve("cpu" + cpu + ".raw"), meta.format(), log, pagesInLog, beatKey));
+                        spoolDir.resolve("cpu" + cpu + ".raw"), meta.format(), log, pagesInLog, beatKey, maxSize,
+                        marker));
             }
         } catch (IOException e) {
             all.close();

@@ -12,6 +12,7 @@ import org.virtiotrace.host.hosttrace.HostTrace;
 import org.virtiotrace.host.hosttrace.HostTraceException;
 import org.virtiotrace.host.hosttrace.QemuThreads;
 import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.tracedat.TraceDatFormat;
 import org.virtiotrace.host.tracedat.TimeOptions;
 
 /** --host within a recording: nothing at all without it. */
@@ -78,7 +79,7 @@ final class HostRecording implements AutoCloseable {
 
     /** Writes the host file naming the guest: the port directory's name, its vCPUs' QEMU threads when found. */
     void write(List<String> lines, PortLayout ports, int guestCpus, long hostTraceId, long guestTraceId, Path guestDat,
-               Long offsetNs) {
+               Long offsetNs, TraceDatFormat format) {
         if (trace == null) {
             return;
         }
@@ -86,7 +87,8 @@ final class HostRecording implements AutoCloseable {
         Optional<Long> qemu = QemuThreads.holderOf(ports.dir());
         List<Integer> tids = qemu.map(pid -> QemuThreads.vcpuThreads(pid, guestCpus)).orElse(List.of());
         try {
-            lines.add(trace.write(output, hostTraceId, new TimeOptions.Guest(name, guestTraceId, tids), offsetNs));
+            lines.add(trace.write(output, hostTraceId, new TimeOptions.Guest(name, guestTraceId, tids), offsetNs,
+                    format));
             lines.add(!tids.isEmpty() ? "  guest " + name + ": vCPU threads " + tids
                     : qemu.isEmpty() ? "  no QEMU process holds " + ports.dir() + "'s FIFOs or sockets: the GUEST option "
                     + "names no vCPU threads"

@@ -12,6 +12,7 @@ import org.virtiotrace.host.link.PortLayout;
 import org.virtiotrace.host.session.SessionLog;
 import org.virtiotrace.host.sync.SyncFile;
 import org.virtiotrace.host.tracedat.CpuData;
+import org.virtiotrace.host.tracedat.TraceDatFormat;
 import org.virtiotrace.host.tracedat.TraceDatHeader;
 import org.virtiotrace.host.tracedat.TraceDatWriter;
 
@@ -73,7 +74,7 @@ final class OutputFiles {
             }
         }
         if (opt.output() != null) {
-            lines.add(traceDat(opt.output(), r, log));
+            lines.add(traceDat(opt.output(), r, log, opt.fileFormat()));
             lines.addAll(r.sync().summary());
             lines.addAll(syncFile(opt.output(), r.sync()));
         }
@@ -84,19 +85,20 @@ final class OutputFiles {
         }
         if (opt.output() != null) {
             host.write(lines, ports, r.cpus().size(), r.sync().hostTraceId(), r.sync().guestTraceId(), opt.output(),
-                    r.sync().dateOffset());
+                    r.sync().dateOffset(), opt.fileFormat());
         }
         return lines;
     }
 
-    private static String traceDat(Path out, Recorded r, SessionLog log) throws ExitException {
+    private static String traceDat(Path out, Recorded r, SessionLog log, TraceDatFormat format) throws ExitException {
         List<CpuData> data = CpuData.byCpu(r.data());
         long t0 = System.nanoTime();
         try {
             TraceDatWriter.write(out, TraceDatHeader.from(r.meta().files(), r.meta().info(), data.size())
-                    .withTime(r.sync().guestOptions(data.size())), data);
-            return String.format("wrote %s (%.1f MB) in %d ms; see it with: trace-cmd report %s", out,
-                    Files.size(out) / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), out);
+                    .withTime(r.sync().guestOptions(data.size())), data, format);
+            return String.format("wrote %s (%s, %.1f MB) in %d ms; see it with: trace-cmd report %s", out,
+                    format.describe(), Files.size(out) / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                    out);
         } catch (IOException | IllegalArgumentException e) {
             String why = e instanceof IOException io ? reason(io) : e.getMessage();
             throw new ExitException(Exit.OUTPUT, out + ": cannot write the trace.dat (" + why + "); no partial file "

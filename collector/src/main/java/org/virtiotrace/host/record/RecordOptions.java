@@ -5,6 +5,7 @@ import java.time.Duration;
 import org.virtiotrace.core.config.TraceConfig;
 import org.virtiotrace.core.heartbeat.HeartbeatRecord;
 import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.tracedat.TraceDatFormat;
 
 /**
  * What {@code virtio-trace record} was asked to do.
@@ -19,10 +20,23 @@ import org.virtiotrace.host.link.PortLayout;
  * @param session         the session log to write (everything that crosses the ports), or null
  * @param timeline        clock sync, heartbeats and the host's own trace
  * @param guest           what the guest should trace (-e, -f, -p ...), or {@link TraceConfig#NONE}: what it traces
+ * @param fileFormat      the trace.dat version and compression (--file-version, --compress)
+ * @param bounds          how much to keep and when to stop on its own (--max-size, --until-marker)
  */
 public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
                             int answerTimeoutMs, boolean progress, Path session, Timeline timeline,
-                            TraceConfig guest) {
+                            TraceConfig guest, TraceDatFormat fileFormat, Bounds bounds) {
+    /**
+     * A long recording's bounds.
+     *
+     * @param maxSize      per CPU, keep only the newest this many bytes of pages (whole pages; 0: keep all)
+     * @param untilMarker  stop once a trace marker holding this text shows in any CPU's stream, or null
+     * @param afterNanos   ... this long after it arrives
+     */
+    public record Bounds(long maxSize, String untilMarker, long afterNanos) {
+        public static final Bounds NONE = new Bounds(0, null, 0);
+    }
+
     /**
      * @param syncIntervalMs    a clock-sync burst this often while tracing (0: only at start and end)
      * @param syncProbes        probes per burst (0: no clock sync at all)
@@ -41,6 +55,6 @@ public record RecordOptions(PortLayout ports, Path output, Path rawDir, Path met
     public RecordOptions(PortLayout ports, Path output, Path rawDir, Path metaDir, Duration duration,
                          int answerTimeoutMs, boolean progress, Path session) {
         this(ports, output, rawDir, metaDir, duration, answerTimeoutMs, progress, session, Timeline.DEFAULT,
-                TraceConfig.NONE);
+                TraceConfig.NONE, TraceDatFormat.V6, Bounds.NONE);
     }
 }

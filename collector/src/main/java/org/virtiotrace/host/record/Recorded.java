@@ -19,10 +19,11 @@ import org.virtiotrace.host.tracedat.CpuData;
  * @param stopSent  the stop order reached the control port (if not, the guest may still be sending)
  * @param tailCut   the wait for what the ports sent after the stop order was cut short
  * @param agentGone the agent did not answer after the stop: every CPU may have ended early
+ * @param marker    the --until-marker marker that ended it, or null
  */
 record Recorded(Metadata meta, List<CpuCollector> cpus, TimelineSync sync, List<String> warnings,
                 long startedNanos, long stoppedNanos, boolean stopSent, boolean tailCut, boolean agentGone, Path spoolDir,
-                boolean keepSpool) {
+                boolean keepSpool, MarkerHit marker) {
 
     /** Each CPU's pages for the trace.dat, by CPU number. */
     Map<Integer, CpuData> data() {

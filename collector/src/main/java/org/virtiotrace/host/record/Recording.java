@@ -14,6 +14,7 @@ import org.virtiotrace.host.control.ControlClient;
 import org.virtiotrace.host.control.Metadata;
 import org.virtiotrace.host.control.MetadataExchange;
 import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.pages.MarkerSearch;
 import org.virtiotrace.host.session.SessionLog;
 
 /**
@@ -28,6 +29,8 @@ final class Recording {
     private final SessionLog log;
     private final StopRequest stop;
     private final List<String> warnings = new ArrayList<>();
+    /** How often the pages' marker search is asked while --until-marker waits. */
+    static final int MARKER_LOOK_MS = 50;
 
     private final java.util.function.Consumer<String> notice;
 
@@ -76,14 +79,15 @@ final class Recording {
             List<Integer> cpuList = meta.cpus().isEmpty() ? ports.cpusPresent() : meta.cpus();
             Path spool = spoolDir;
             boolean inLog = !keepSpool;
+            MarkerSearch marker = markerSearch(meta);
             cpus = guestSide("a data port cannot be opened", () -> CpuCollectors.open(nat, ports, cpuList, meta,
-                    spool, inLog, opt.timeline().heartbeatId(), log));
+                    spool, inLog, opt.timeline().heartbeatId(), log, opt.bounds().maxSize(), marker));
             long staleData = guestSide("a data port cannot be read", cpus::dropStale);
             if (staleData > 0) {
                 warnings.add("dropped " + staleData + " bytes of trace data an earlier session left in the ports");
             }
             cpus.start();
-            Progress progress = new Progress(cpus.list(), opt.progress());
+            Progress progress = new Progress(cpus.list(), opt.progress(), opt.bounds().maxSize() > 0);
             HeartbeatWatch liveness = new HeartbeatWatch(opt.timeline().heartbeatMisses(), meta.pageSize());
             TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(), opt.timeline().syncProbes(),
                     host.active(), opt.timeline().date(), log, warnings);
@@ -106,7 +110,7 @@ final class Recording {
             if (meta.answered()) {
                 exchange.logHeartbeat();
             }
-            waitForStop(progress, cpus, started, sync, liveness);
+            MarkerHit hit = waitForStop(progress, cpus, started, sync, liveness, marker != null);
 
             long stoppedAt = System.nanoTime();
             boolean ordered = sendStop(ctl);
@@ -136,7 +140,7 @@ final class Recording {
             sync.measureCpuClocks(cpus.list());
             RecordingLog.totals(log, ctl, cpus.list());
             return new Recorded(meta, cpus.list(), sync, warnings, started, stoppedAt, ordered, tailCut, agentGone,
-                    spoolDir, keepSpool);
+                    spoolDir, keepSpool, hit);
         } catch (ExitException | IOException | InterruptedException | RuntimeException e) {
             if (configured && !tracing && !(e instanceof ExitException x && x.exit() == Exit.NO_GUEST)) {
                 ctl.abandonWaitsWhen(stop::hurry);
@@ -209,16 +213,43 @@ final class Recording {
         }
     }
 
-    private void waitForStop(Progress progress, CpuCollectors cpus, long started, TimelineSync sync,
-                             HeartbeatWatch liveness) throws InterruptedException {
+    /** --until-marker's search, or null (without it, or when the guest's metadata cannot say what a marker is). */
+    private MarkerSearch markerSearch(Metadata meta) {
+        String text = opt.bounds().untilMarker();
+        if (text == null) {
+            return null;
+        }
+        MarkerSearch m = MarkerSearch.of(text, meta.files(), meta.format());
+        if (m == null) {
+            String line = "--until-marker: the guest's metadata has no events/ftrace/print/format, so trace markers "
+                    + "cannot be found; recording until stopped";
+            notice.accept("warning: " + line);
+            warnings.add(line);
+        }
+        return m;
+    }
+
+    /** Returns the --until-marker marker that ended the recording, or null. */
+    private MarkerHit waitForStop(Progress progress, CpuCollectors cpus, long started, TimelineSync sync,
+                                  HeartbeatWatch liveness, boolean watching) throws InterruptedException {
         long end = opt.duration() == null ? Long.MAX_VALUE : started + opt.duration().toNanos();
         long lastLogged = started;
+        // a marker is looked for this often: the stop comes at most this late after --after
+        long markerLook = watching ? TimeUnit.MILLISECONDS.toNanos(MARKER_LOOK_MS) : Long.MAX_VALUE;
+        MarkerHit hit = null;
         while (true) {
             long now = System.nanoTime();
-            long left = Math.min(Math.min(end - now, TimeUnit.MILLISECONDS.toNanos(Progress.PERIOD_MS)),
-                    Math.max(0, sync.nextDue() - now));
+            if (watching && hit == null) {
+                hit = MarkerHit.first(cpus.list(), now);
+                if (hit != null) {
+                    end = Math.min(end, now + opt.bounds().afterNanos());
+                    log.event(org.virtiotrace.host.session.SessionEvent.NOTE, "the marker showed: " + hit.describe());
+                }
+            }
+            long left = Math.min(Math.min(Math.min(end - now, TimeUnit.MILLISECONDS.toNanos(Progress.PERIOD_MS)),
+                    Math.max(0, sync.nextDue() - now)), markerLook);
             if (end - now <= 0 || stop.await(left)) {
-                return;
+                return hit;
             }
             sync.tick();
             progress.draw(System.nanoTime() - started);
@@ -230,7 +261,7 @@ final class Recording {
             }
             if (cpus.allEnded()) {
                 warnings.add("every port closed before the stop: the guest went away");
-                return;
+                return hit;
             }
         }
     }

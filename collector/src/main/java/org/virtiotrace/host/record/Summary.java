@@ -19,7 +19,7 @@ public record Summary(int exit, List<String> lines) {
         List<String> perCpu = new ArrayList<>();
         for (CpuCollector c : r.cpus()) {
             incomplete |= c.tornPages() > 0 || c.leftover() > 0 || c.ended() || c.failure() != null;
-            perCpu.add(cpuLine(c, r));
+            perCpu.add(cpuLine(c, r) + bounded(c, opt.bounds().maxSize()));
             total += c.pages();
             lost += c.lostEvents();
             uncounted += c.pagesWithUncountedLoss();
@@ -29,11 +29,43 @@ public record Summary(int exit, List<String> lines) {
                 r.cpus().size() == 1 ? "" : "s", total, total * r.meta().pageSize() / 1e6, lost,
                 uncounted == 0 ? "" : " (and more on " + uncounted + " pages that could not count them)",
                 r.meta().answered() ? ", metadata in " + r.meta().fetchMs() + " ms" : ""));
+        String marker = opt.bounds().untilMarker();
+        if (marker != null) {
+            lines.add(r.marker() == null ? "the marker '" + marker + "' did not show; stopped by "
+                    + (opt.duration() != null ? "--duration or a signal" : "a signal")
+                    : String.format("stopped %.1f s after the marker '%s' arrived: %s", (r.stoppedNanos()
+                    - r.marker().seenNanos()) / 1e9, marker, r.marker().describe()));
+        }
         r.warnings().forEach(w -> lines.add("warning: " + w));
         lines.addAll(perCpu);
         lines.addAll(written);
         int exit = !r.meta().usable() ? Exit.NO_METADATA : incomplete ? Exit.INCOMPLETE : Exit.OK;
         return new Summary(exit, lines);
+    }
+
+    /** With --max-size: what was kept and dropped, and the time the kept pages cover. */
+    private static String bounded(CpuCollector c, long maxSize) {
+        var f = c.spoolFile();
+        if (maxSize <= 0 || f == null) {
+            return "";
+        }
+        int page = c.format().pageSize();
+        StringBuilder b = new StringBuilder(String.format("; kept the newest %d pages (%.1f MiB), dropped %d",
+                f.kept() / page, f.kept() / 1048576.0, f.dropped() / page));
+        try {
+            long from = f.firstKeptTimestamp(c.format().order());
+            long to = c.newestTimestamp();
+            if (from >= 0 && to >= 0) {
+                b.append(String.format(", from %s to %s (%.3f s)", time(from), time(to), (to - from) / 1e9));
+            }
+        } catch (java.io.IOException e) {
+            b.append(", their times unreadable (").append(OutputFiles.reason(e)).append(')');
+        }
+        return b.toString();
+    }
+
+    private static String time(long ns) {
+        return String.format("%d.%06d", ns / 1_000_000_000L, ns % 1_000_000_000L / 1000);
     }
 
     private static String cpuLine(CpuCollector c, Recorded r) {

@@ -23,6 +23,7 @@ import org.virtiotrace.host.session.LogReader;
 import org.virtiotrace.host.session.LogRecord;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.tracedat.CpuData;
+import org.virtiotrace.host.tracedat.TraceDatFormat;
 import org.virtiotrace.host.tracedat.TraceDatHeader;
 import org.virtiotrace.host.tracedat.TraceDatWriter;
 
@@ -36,7 +37,7 @@ public final class ToDat {
     }
 
     /** Writes {@code out}; returns the lines to print and the exit status. */
-    public static ReplayResult run(RecordedSession s, Path out) throws ExitException, IOException {
+    public static ReplayResult run(RecordedSession s, Path out, TraceDatFormat format) throws ExitException, IOException {
         Optional<Metadata> meta = s.metadata();
         if (meta.isEmpty() && !s.end().whole()) {
             throw new ExitException(Exit.INCOMPLETE, s.path() + ": " + s.end().describe() + "; what it holds "
@@ -86,13 +87,13 @@ public final class ToDat {
             int cpuCount = data.size();
             try {
                 TraceDatWriter.write(out, TraceDatHeader.from(m.files(), m.info(), cpuCount)
-                        .withTime(s.guestTimeOptions(cpuCount)), data);
+                        .withTime(s.guestTimeOptions(cpuCount)), data, format);
             } catch (IOException | IllegalArgumentException e) {
                 throw new ExitException(Exit.OUTPUT, out + ": cannot write the trace.dat: " + e.getMessage()
                         + "; no partial file was left");
             }
-            lines.add(String.format("wrote %s (%.1f MB) from %s; see it with: trace-cmd report %s", out,
-                    Files.size(out) / 1e6, s.path(), out));
+            lines.add(String.format("wrote %s (%s, %.1f MB) from %s; see it with: trace-cmd report %s", out,
+                    format.describe(), Files.size(out) / 1e6, s.path(), out));
             int exit = Exit.OK;
             if (!end.whole()) {
                 lines.add(0, "warning: " + end.describe() + (end.kind() == LogEnd.Kind.DAMAGED

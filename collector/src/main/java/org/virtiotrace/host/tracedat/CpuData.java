@@ -2,6 +2,7 @@ package org.virtiotrace.host.tracedat;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -11,7 +12,7 @@ public interface CpuData {
     long size() throws IOException;
 
     /** Appends the pages to {@code to}. */
-    void copyTo(FileChannel to) throws IOException;
+    void copyTo(WritableByteChannel to) throws IOException;
 
     /** What to name in messages. */
     String describe();
@@ -36,7 +37,7 @@ public interface CpuData {
             }
 
             @Override
-            public void copyTo(FileChannel to) throws IOException {
+            public void copyTo(WritableByteChannel to) throws IOException {
                 try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
                     transfer(in, 0, in.size(), to, file.toString());
                 }
@@ -50,7 +51,7 @@ public interface CpuData {
     }
 
     /** Copies {@code len} bytes of {@code in} from {@code at}, in as many transfers as it takes. */
-    static void transfer(FileChannel in, long at, long len, FileChannel to, String what) throws IOException {
+    static void transfer(FileChannel in, long at, long len, WritableByteChannel to, String what) throws IOException {
         long done = 0;
         while (done < len) {
             long n = in.transferTo(at + done, len - done, to);

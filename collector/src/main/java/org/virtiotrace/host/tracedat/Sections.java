@@ -7,11 +7,25 @@ import java.nio.charset.StandardCharsets;
 
 /** The numbers and strings of a trace.dat header, in the file's byte order. */
 final class Sections {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 20);
+    private final ByteArrayOutputStream out;
     private final ByteBuffer scratch;
 
     Sections(ByteOrder order) {
+        this(order, 1 << 20);
+    }
+
+    Sections(ByteOrder order, int initialSize) {
+        out = new ByteArrayOutputStream(initialSize);
         scratch = ByteBuffer.allocate(8).order(order);
+    }
+
+    ByteOrder order() {
+        return scratch.order();
+    }
+
+    /** Everything so far. */
+    byte[] array() {
+        return out.toByteArray();
     }
 
     Sections bytes(byte[] b) {

@@ -1,0 +1,105 @@
+package org.virtiotrace.host.tracedat;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * One CPU's pages in, trace.dat v7's compressed chunks out: every {@link #PAGES_IN_CHUNK} pages
+ * (the last chunk holds the rest) become {@code u32 compressed size, u32 uncompressed size, one
+ * zstd frame}, as trace-cmd writes them (its PAGES_IN_CHUNK, level 3, no content size, no
+ * checksum), so its reader finds any page by decompressing the one chunk that holds it. The
+ * chunk count that goes in front of them is known at the end ({@link #chunks}).
+ *
+ * <p>One per CPU, on the thread that compresses it.
+ */
+final class ZstdChunks implements WritableByteChannel {
+    /** trace-cmd's own chunk: a reader (KernelShark) decompresses this much to show one page. */
+    static final int PAGES_IN_CHUNK = 10;
+    static final int LEVEL = 3;
+
+    private final FileChannel out;
+    private final ZstdCompressCtx ctx = new ZstdCompressCtx();
+    private final ByteBuffer in;
+    private final ByteBuffer frame;
+    private final ByteBuffer head;
+    private int chunks;
+    private long written;
+    private boolean open = true;
+
+    ZstdChunks(FileChannel out, int pageSize, ByteOrder order) {
+        this.out = out;
+        int chunk = PAGES_IN_CHUNK * pageSize;
+        this.in = ByteBuffer.allocateDirect(chunk);
+        this.frame = ByteBuffer.allocateDirect((int) Zstd.compressBound(chunk));
+        this.head = ByteBuffer.allocate(8).order(order);
+        ctx.setLevel(LEVEL);
+        ctx.setContentSize(false);
+        ctx.setChecksum(false);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        int n = src.remaining();
+        while (src.hasRemaining()) {
+            int take = Math.min(src.remaining(), in.remaining());
+            ByteBuffer part = src.duplicate();
+            part.limit(part.position() + take);
+            in.put(part);
+            src.position(src.position() + take);
+            if (!in.hasRemaining()) {
+                flushChunk();
+            }
+        }
+        return n;
+    }
+
+    private void flushChunk() throws IOException {
+        int size = in.position();
+        if (size == 0) {
+            return;
+        }
+        frame.clear();
+        int z = ctx.compressDirectByteBuffer(frame, 0, frame.capacity(), in, 0, size);
+        head.clear();
+        head.putInt(z).putInt(size).flip();
+        frame.clear().limit(z);
+        ByteBuffer[] both = {head, frame};
+        while (frame.hasRemaining()) {
+            out.write(both);
+        }
+        in.clear();
+        chunks++;
+        written += 8 + z;
+    }
+
+    /** Writes the last, shorter chunk. */
+    void finish() throws IOException {
+        flushChunk();
+    }
+
+    /** How many chunks were written. After {@link #finish}. */
+    int chunks() {
+        return chunks;
+    }
+
+    /** Bytes written: the chunks with their sizes, not the count in front (trace-cmd 3.1's data size). */
+    long written() {
+        return written;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public void close() {
+        open = false;
+        ctx.close();
+    }
+}
