@@ -9,6 +9,10 @@
 #
 # "session" is record with --session LOG: its CPU per MB against record's is the cost of the
 # session log, and the log's size against the data it holds (the pages' MB) is printed with it.
+# "zstd" is record --compress zstd (trace.dat v7, the pages compressed as they come).
+# COMPARE=1 with "session": also replays the log into a v7 zstd file, has trace-cmd convert the
+# v6 file into its own v7 zstd, prints the three sizes and whether trace-cmd report prints the
+# same for v6 and v7 (use a few seconds: report of a big file takes long).
 #
 # For each reader it prints MB received, its CPU (utime+stime from /proc/PID/stat) between the
 # agent's start and stop orders (the steady state: JVM start, the metadata fetch and the
@@ -83,7 +87,8 @@ run_one() {
     mb=$(du -cb "$out"/cpu*.raw | awk 'END {printf "%.1f", $1 / 1e6}')
   else
     local extra=(${RECORD_ARGS:-})
-    [ "$mode" = session ] && extra=(--session "$out/s.vtlog")
+    [ "$mode" = session ] && extra+=(--session "$out/s.vtlog")
+    [ "$mode" = zstd ] && extra+=(--compress zstd)
     # under time(1), for the CPU it spends after the stop order too (the tail, the update, the file)
     /usr/bin/time -o "$out/time" -f "%U %S" "$vt" record "$work/vm" -o "$out/t.dat" --duration "$secs" \
       --no-progress "${extra[@]}" 2> "$out/rec.log" &
@@ -107,6 +112,19 @@ run_one() {
       # the pages it holds: every vt_data chunk, summed from the records' own lengths
       data=$(sed -n 's/.*CPUs, \([0-9]*\) pages.*/\1/p' "$out/rec.log")
       awk -v l="$logsz" -v p="$data" 'BEGIN {printf "#   session log %.1f MB for %.1f MB of pages: %.3fx\n", l / 1e6, p * 4096 / 1e6, l / (p * 4096)}'
+    fi
+    if [ "$mode" = session ] && [ -n "${COMPARE:-}" ]; then
+      # the same pages three ways: our v6, our v7 zstd (replayed from the log), trace-cmd's own
+      # conversion of our v6; and whether trace-cmd report prints the same for v6 and v7
+      local w0 w1 v6 v7 tc same
+      w0=$(date +%s%N)
+      "$vt" replay "$out/s.vtlog" --to-dat "$out/z.dat" --compress zstd > /dev/null 2>&1
+      w1=$(date +%s%N)
+      trace-cmd convert -i "$out/t.dat" -o "$out/theirs.dat" --file-version 7 --compression zstd > /dev/null 2>&1
+      v6=$(stat -c %s "$out/t.dat"); v7=$(stat -c %s "$out/z.dat"); tc=$(stat -c %s "$out/theirs.dat")
+      same=DIFFERENT
+      [ "$(trace-cmd report -i "$out/t.dat" 2> /dev/null | md5sum)" = "$(trace-cmd report -i "$out/z.dat" 2> /dev/null | md5sum)" ] && same=identical
+      awk -v a="$v6" -v b="$v7" -v c="$tc" -v s="$same" -v ms=$(( (w1 - w0) / 1000000 )) 'BEGIN {printf "#   v6 %.1f MB, v7 zstd %.2f MB (%.3fx v6), trace-cmd convert --compression zstd %.2f MB: ours %.3fx theirs; trace-cmd report v6 vs v7: %s; replay --to-dat --compress zstd took %d ms\n", a / 1e6, b / 1e6, b / a, c / 1e6, b / c, s, ms}'
     fi
   fi
   echo 0 > "$inst/tracing_on"

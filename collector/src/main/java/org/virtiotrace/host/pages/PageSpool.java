@@ -17,7 +17,7 @@ import java.nio.channels.FileChannel;
  * <p>Owned by one thread; the counters are volatile for the progress line.
  */
 public final class PageSpool {
-    private final SpoolFile out;
+    private final Spool out;
     private final int pageSize;
     private final PageCheck check;
     private final ByteBuffer buf;
@@ -38,15 +38,21 @@ public final class PageSpool {
         this(SpoolFile.over(out), check);
     }
 
-    public PageSpool(SpoolFile out, PageCheck check) {
+    public PageSpool(Spool out, PageCheck check) {
         this.out = out;
         this.pageSize = check.format().pageSize();
         this.check = check;
         this.buf = ByteBuffer.allocateDirect(Math.max(1 << 20, 8 * pageSize));
     }
 
-    /** From now on accepted pages are noted in {@code extents} instead of written, where the log holds them. */
+    /**
+     * From now on accepted pages are noted in {@code extents} instead of written, where the log
+     * holds them; the spool must keep pages as they are ({@link SpoolFile}).
+     */
     public void useExtents(PageExtents extents) {
+        if (!(out instanceof SpoolFile)) {
+            throw new IllegalStateException("ranges of the session log go with a spool of pages as they are");
+        }
         this.extents = extents;
     }
 
@@ -178,7 +184,7 @@ public final class PageSpool {
 
     private void writeSpool(int from, int to) throws IOException {
         if (extents != null) {
-            extents.add(PageExtents.SPOOL, out.position(), to - from);
+            extents.add(PageExtents.SPOOL, ((SpoolFile) out).position(), to - from);
         }
         ByteBuffer run = buf.duplicate();
         run.limit(to).position(from);

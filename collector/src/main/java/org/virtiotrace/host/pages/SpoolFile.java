@@ -20,7 +20,7 @@ import org.virtiotrace.host.tracedat.CpuData;
  *
  * <p>Written by the CPU's thread only; the counters are volatile for the progress line.
  */
-public final class SpoolFile implements AutoCloseable {
+public final class SpoolFile implements Spool {
     private final Path path;
     private final Path oldPath;
     private final long cap;
@@ -61,8 +61,8 @@ public final class SpoolFile implements AutoCloseable {
         return new SpoolFile(path, ch, pages * pageSize, pageSize, true);
     }
 
-    /** Appends whole pages; {@code firstTimestamp} is the first one's header time. */
-    void write(ByteBuffer run, long firstTimestamp) throws IOException {
+    @Override
+    public void write(ByteBuffer run, long firstTimestamp) throws IOException {
         int len = run.remaining();
         if (cap > 0 && current.position() >= cap) {
             rotate();
@@ -90,12 +90,18 @@ public final class SpoolFile implements AutoCloseable {
      * than the first kept page's (runs are up to a read buffer long); -1 without a cap or any page.
      * For the progress line; the summary takes {@link #firstKeptTimestamp}.
      */
+    @Override
     public long oldestKeptAbout() {
         return oldestKept;
     }
 
     private long kept(long more) {
         return Math.min(cap, oldBytes + currentBytes() + more);
+    }
+
+    @Override
+    public void finish() {
+        // nothing is held back
     }
 
     /** Where the next byte goes in the current file (for ranges noted beside the session log: no cap then). */
@@ -114,11 +120,13 @@ public final class SpoolFile implements AutoCloseable {
     }
 
     /** Bytes of pages written so far, kept or not. */
+    @Override
     public long written() {
         return written;
     }
 
     /** Bytes on disk now (both files). */
+    @Override
     public long onDisk() {
         return oldBytes + currentBytes();
     }
@@ -128,14 +136,10 @@ public final class SpoolFile implements AutoCloseable {
     }
 
     /** Bytes the trace.dat will hold. */
+    @Override
     public long kept() {
         long onDisk = onDisk();
         return cap > 0 ? Math.min(cap, onDisk) : onDisk;
-    }
-
-    /** Bytes of pages dropped to stay under the cap (0 without one). */
-    public long dropped() {
-        return written - kept();
     }
 
     /** Where, in written order (0 = the first page ever written), the kept pages begin. */
@@ -144,6 +148,7 @@ public final class SpoolFile implements AutoCloseable {
     }
 
     /** The kept pages: the last {@link #kept()} bytes of old + current. Once the writer is done. */
+    @Override
     public CpuData data() {
         long keep = kept();
         long fromCurrent = Math.min(keep, currentBytes());
@@ -174,6 +179,7 @@ public final class SpoolFile implements AutoCloseable {
     }
 
     /** The timestamp in the header of the first kept page, or -1 when none is kept. Once the writer is done. */
+    @Override
     public long firstKeptTimestamp(java.nio.ByteOrder order) throws IOException {
         long keep = kept();
         if (keep == 0) {

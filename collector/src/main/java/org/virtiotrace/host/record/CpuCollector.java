@@ -12,6 +12,8 @@ import org.virtiotrace.host.pages.PageCheck;
 import org.virtiotrace.host.pages.PageExtents;
 import org.virtiotrace.host.pages.MarkerSearch;
 import org.virtiotrace.host.pages.PageSpool;
+import org.virtiotrace.host.pages.CompressedSpool;
+import org.virtiotrace.host.pages.Spool;
 import org.virtiotrace.host.pages.SpoolFile;
 import org.virtiotrace.host.session.SessionEvent;
 import org.virtiotrace.host.session.SessionLog;
@@ -45,7 +47,8 @@ final class CpuCollector implements Runnable {
     private volatile boolean ended;
     private volatile String failure;
     private volatile PageSpool pageSpool;
-    private volatile SpoolFile spoolFile;
+    private volatile Spool spoolFile;
+    private final boolean compress;
     private final long maxSize;
     private final MarkerSearch marker;
 
@@ -54,10 +57,12 @@ final class CpuCollector implements Runnable {
      * @param heartbeatKey what the agent's heartbeats look like ({@link HeartbeatRecord#key}), or -1
      * @param maxSize      keep only the newest this many bytes of pages (0: all); not with pagesInLog
      * @param marker       the marker to look for in every page (--until-marker), or null
+     * @param compress     the spool compresses as it goes ({@link CompressedSpool}); not with pagesInLog
      */
     CpuCollector(int cpu, PortLink link, Path spool, PageFormat format, SessionLog log, boolean pagesInLog,
-                 long heartbeatKey, long maxSize, MarkerSearch marker) {
+                 long heartbeatKey, long maxSize, MarkerSearch marker, boolean compress) {
         this.cpu = cpu;
+        this.compress = compress;
         this.maxSize = maxSize;
         this.marker = marker;
         this.log = log;
@@ -71,7 +76,8 @@ final class CpuCollector implements Runnable {
 
     @Override
     public void run() {
-        try (SpoolFile out = SpoolFile.open(spool, maxSize, check.format().pageSize())) {
+        try (Spool out = compress ? CompressedSpool.open(spool, maxSize, check.format())
+                : SpoolFile.open(spool, maxSize, check.format().pageSize())) {
             spoolFile = out;
             pageSpool = new PageSpool(out, check);
             if (extentsIn != null) {
@@ -95,6 +101,7 @@ final class CpuCollector implements Runnable {
                 // taken
             }
             pageSpool.consume(true);
+            out.finish();
         } catch (IOException e) {
             if (e instanceof NativeException) {
                 log.portError(link.describe(), e); // the port's, not the spool's
@@ -159,12 +166,12 @@ final class CpuCollector implements Runnable {
     /** The pages for the trace.dat: ranges of the session log, or the spool file. After the thread ended. */
     CpuData data() {
         PageSpool p = pageSpool;
-        SpoolFile f = spoolFile;
+        Spool f = spoolFile;
         return p != null && p.extents() != null ? p.extents() : f != null ? f.data() : CpuData.of(spool);
     }
 
     /** The spool's bytes: written, kept, dropped, on disk; null before the thread opened it. */
-    SpoolFile spoolFile() {
+    Spool spoolFile() {
         return spoolFile;
     }
 

@@ -29,8 +29,8 @@ final class CpuCollectors implements AutoCloseable {
      * when {@code pagesInLog}. A CPU the guest names without a port is refused before any is read.
      */
     static CpuCollectors open(Native nat, PortLayout ports, List<Integer> cpus, Metadata meta, Path spoolDir,
-                              boolean pagesInLog, int heartbeatId, SessionLog log, long maxSize, MarkerSearch marker)
-            throws ExitException, IOException {
+                              boolean pagesInLog, int heartbeatId, SessionLog log, long maxSize, MarkerSearch marker,
+                              boolean compress) throws ExitException, IOException {
         if (cpus.isEmpty()) {
             throw new ExitException(Exit.NO_GUEST, ports.missing(ports.dataName(0), 1));
         }
@@ -44,8 +44,8 @@ final class CpuCollectors implements AutoCloseable {
         try {
             for (int cpu : cpus) {
                 all.collectors.add(new CpuCollector(cpu, ports.open(nat, ports.dataName(cpu)),
-                        spoolDir.resolve("cpu" + cpu + ".raw"), meta.format(), log, pagesInLog, beatKey, maxSize,
-                        marker));
+                        spoolDir.resolve("cpu" + cpu + (compress ? ".zst" : ".raw")), meta.format(), log, pagesInLog,
+                        beatKey, maxSize, marker, compress));
             }
         } catch (IOException e) {
             all.close();

@@ -80,8 +80,12 @@ final class Recording {
             Path spool = spoolDir;
             boolean inLog = !keepSpool;
             MarkerSearch marker = markerSearch(meta);
+            // a compressed trace.dat takes chunks made as the pages come, unless the spool must stay
+            // the raw streams (--raw, no metadata) or the session log holds the pages
+            boolean compressAsItComes = opt.fileFormat().compressed() && !keepSpool && !log.enabled();
             cpus = guestSide("a data port cannot be opened", () -> CpuCollectors.open(nat, ports, cpuList, meta,
-                    spool, inLog, opt.timeline().heartbeatId(), log, opt.bounds().maxSize(), marker));
+                    spool, inLog, opt.timeline().heartbeatId(), log, opt.bounds().maxSize(), marker,
+                    compressAsItComes));
             long staleData = guestSide("a data port cannot be read", cpus::dropStale);
             if (staleData > 0) {
                 warnings.add("dropped " + staleData + " bytes of trace data an earlier session left in the ports");

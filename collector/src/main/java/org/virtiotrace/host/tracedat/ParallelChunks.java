@@ -31,7 +31,7 @@ final class ParallelChunks {
     static ParallelChunks compress(List<CpuData> cpuData, int pageSize, ByteOrder order, Path part)
             throws IOException {
         ParallelChunks out = new ParallelChunks(cpuData.size());
-        int busy = (int) cpuData.stream().filter(d -> d != null).count();
+        int busy = (int) cpuData.stream().filter(d -> d != null && !(d instanceof ChunkedPages)).count();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1,
                 Math.min(busy, Runtime.getRuntime().availableProcessors())), r -> {
                     Thread t = new Thread(r, "compress");
@@ -42,8 +42,8 @@ final class ParallelChunks {
             List<Future<?>> done = new ArrayList<>();
             for (int cpu = 0; cpu < cpuData.size(); cpu++) {
                 CpuData data = cpuData.get(cpu);
-                if (data == null) {
-                    continue;
+                if (data == null || data instanceof ChunkedPages) {
+                    continue; // none, or compressed already
                 }
                 int n = cpu;
                 out.files[n] = part.resolveSibling(part.getFileName() + ".cpu" + n);

@@ -15,7 +15,8 @@ import java.util.List;
  * section with each CPU's pages from a page boundary, one options section pointing at all of
  * them, and the strings section last; the header's pointer to the options is patched in at the
  * end. Compressed, every section but the options is zstd: metadata as one block, pages in chunks
- * ({@link ZstdChunks}), compressed for all CPUs at once ({@link ParallelChunks}).
+ * ({@link ZstdChunks}): taken as they are from a recording that compressed while it ran
+ * ({@link ChunkedPages}), else compressed here for all CPUs at once ({@link ParallelChunks}).
  */
 final class TraceDatV7 {
     static final int SECTION_OPTIONS = 0;
@@ -124,7 +125,10 @@ final class TraceDatV7 {
             padTo(TraceDatWriter.align(ch.position(), h.pageSize()));
             long at = ch.position();
             long written;
-            if (pages != null) {
+            if (compressed && data instanceof ChunkedPages c) {
+                put(sections().u32(c.chunkCount()).array());
+                written = c.copyChunksTo(ch);
+            } else if (pages != null) {
                 put(sections().u32(pages.chunks(cpu)).array());
                 written = pages.copyTo(cpu, ch);
             } else {

@@ -17,12 +17,24 @@ import java.nio.channels.WritableByteChannel;
  *
  * <p>One per CPU, on the thread that compresses it.
  */
-final class ZstdChunks implements WritableByteChannel {
+public final class ZstdChunks implements WritableByteChannel {
     /** trace-cmd's own chunk: a reader (KernelShark) decompresses this much to show one page. */
-    static final int PAGES_IN_CHUNK = 10;
+    public static final int PAGES_IN_CHUNK = 64;
     static final int LEVEL = 3;
 
-    private final FileChannel out;
+    /** Told of every chunk once it is written. */
+    public interface Listener {
+        /**
+         * @param offset         where the chunk (its sizes) starts in the file it went to
+         * @param rawSize        the bytes of pages it holds
+         * @param size           its bytes in the file, sizes included
+         * @param firstTimestamp the header time of its first page
+         */
+        void chunk(long offset, int rawSize, int size, long firstTimestamp) throws IOException;
+    }
+
+    private FileChannel out;
+    private Listener listener;
     private final ZstdCompressCtx ctx = new ZstdCompressCtx();
     private final ByteBuffer in;
     private final ByteBuffer frame;
@@ -31,15 +43,27 @@ final class ZstdChunks implements WritableByteChannel {
     private long written;
     private boolean open = true;
 
-    ZstdChunks(FileChannel out, int pageSize, ByteOrder order) {
+    public ZstdChunks(FileChannel out, int pageSize, ByteOrder order) {
         this.out = out;
         int chunk = PAGES_IN_CHUNK * pageSize;
         this.in = ByteBuffer.allocateDirect(chunk);
         this.frame = ByteBuffer.allocateDirect((int) Zstd.compressBound(chunk));
         this.head = ByteBuffer.allocate(8).order(order);
+        this.in.order(order);
         ctx.setLevel(LEVEL);
         ctx.setContentSize(false);
         ctx.setChecksum(false);
+    }
+
+    /** Every chunk from now on is told to {@code l}, which may {@link #redirect} the next ones. */
+    public ZstdChunks listen(Listener l) {
+        this.listener = l;
+        return this;
+    }
+
+    /** The chunks from now on go to {@code to}: between chunks, from a {@link Listener}. */
+    public void redirect(FileChannel to) {
+        this.out = to;
     }
 
     @Override
@@ -68,17 +92,22 @@ final class ZstdChunks implements WritableByteChannel {
         head.clear();
         head.putInt(z).putInt(size).flip();
         frame.clear().limit(z);
+        long at = out.position();
         ByteBuffer[] both = {head, frame};
         while (frame.hasRemaining()) {
             out.write(both);
         }
+        long first = in.getLong(0);
         in.clear();
         chunks++;
         written += 8 + z;
+        if (listener != null) {
+            listener.chunk(at, size, 8 + z, first);
+        }
     }
 
     /** Writes the last, shorter chunk. */
-    void finish() throws IOException {
+    public void finish() throws IOException {
         flushChunk();
     }
 

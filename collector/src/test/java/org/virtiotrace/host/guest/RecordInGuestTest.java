@@ -66,7 +66,34 @@ class RecordInGuestTest {
         System.out.println("record over FIFOs under TCG: metadata in " + ms.group(1) + " ms, record took "
                 + r.millis() + " ms");
 
-        TraceCmd.Run report = TraceCmd.report(s.dir().resolve("guest.dat"));
+        assertDecodesWithTheGuestsNames(s, s.dir().resolve("guest.dat"), kallsymsNames(s.dir().resolve("raw/kallsyms")));
+    }
+
+    @Test
+    void a_recording_compressed_as_it_comes_decodes_with_the_guests_names_and_symbols() throws Exception {
+        AgentSession s = guest.startAgent("zstd", Map.of("EVENTS", EVENTS));
+        Path dat = s.dir().resolve("guest.dat");
+        CollectorRun.Result r = CollectorRun.run(s.dir(), "record", fifos(), "-o", dat.toString(), "--duration", "4",
+                "--no-progress", "--compress", "zstd");
+        assertEquals(0, s.stop(), s.all());
+        assertEquals(0, r.exit(), "virtio-trace record --compress zstd\n" + r.stderr() + s.all());
+        assertTrue(r.stderr().contains("(trace.dat v7, zstd, "), r.stderr());
+        // the guest's kallsyms as the file carries it: the host's own would not name the guest's functions
+        TraceCmd.Run k = TraceCmd.run("dump", "--kallsyms", "-i", dat.toString());
+        assertEquals(0, k.exit(), k.err());
+        Set<String> symbols = k.out().stream().map(l -> l.strip().split("\\s+")).filter(f -> f.length >= 3)
+                .map(f -> f[2]).collect(Collectors.toSet());
+        assertTrue(symbols.size() > 10_000, "the file's kallsyms: " + symbols.size() + " names");
+        assertDecodesWithTheGuestsNames(s, dat, symbols);
+    }
+
+    /**
+     * trace-cmd report of {@code dat} holds every event the guest's kernel handed out, named with
+     * the guest's comm names, and its timer functions resolve to names in {@code symbols}.
+     */
+    private static void assertDecodesWithTheGuestsNames(AgentSession s, Path dat, Set<String> symbols)
+            throws Exception {
+        TraceCmd.Run report = TraceCmd.report(dat);
         assertEquals(0, report.exit(), "trace-cmd report: " + report.err());
         List<String> events = report.events();
         assertEquals(s.readEventsDelta(), events.size(),
@@ -77,7 +104,6 @@ class RecordInGuestTest {
         assertTrue(comms.contains("bash") && comms.contains("cpu0-pump"),
                 "the guest's comm names (the load's bash, the agent's pump threads), got " + comms);
 
-        Set<String> symbols = kallsymsNames(s.dir().resolve("raw/kallsyms"));
         List<String> functions = events.stream().map(HRTIMER_FN::matcher).filter(Matcher::find)
                 .map(m -> m.group(1).replaceFirst("[+/].*$", "")).toList();
         assertFalse(functions.isEmpty(), "no hrtimer_start event: the test proves nothing");

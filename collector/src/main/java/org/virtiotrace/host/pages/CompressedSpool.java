@@ -1,0 +1,247 @@
+package org.virtiotrace.host.pages;
+
+import com.github.luben.zstd.Zstd;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.virtiotrace.core.page.PageFormat;
+import org.virtiotrace.host.tracedat.ChunkedPages;
+import org.virtiotrace.host.tracedat.CpuData;
+import org.virtiotrace.host.tracedat.ZstdChunks;
+
+/**
+ * A spool that compresses as it goes (record --compress zstd): accepted pages become trace.dat
+ * v7 chunks at once ({@link ZstdChunks}), so the disk holds a few percent of the pages while
+ * recording, the pages are written once instead of twice (spool, then file), and the trace.dat
+ * takes the chunks as they are. With a cap, like {@link SpoolFile}: two files take turns, whole
+ * chunks, and the kept pages are the newest chunks whose pages add up to no more than the cap.
+ *
+ * <p>Written by the CPU's thread only; the counters are volatile for the progress line.
+ */
+public final class CompressedSpool implements Spool {
+    /** One kept chunk: the file generation it went to, where, its size there, its pages' bytes, its first page's time. */
+    private record Chunk(int generation, long offset, int size, int rawSize, long firstTimestamp) {
+    }
+
+    private final Path path;
+    private final Path oldPath;
+    private final long cap;
+    private FileChannel current;
+    private final ZstdChunks chunks;
+    private final ByteOrder order;
+    /** With a cap: the kept chunks, oldest first, all in the current file or the old one. */
+    private final ArrayDeque<Chunk> window = new ArrayDeque<>();
+    private int generation;
+    private int chunkCount;
+    private long currentRaw;
+    private long currentBytes;
+    private long oldBytes;
+    private volatile long written;
+    private volatile long onDisk;
+    private volatile long kept;
+    private volatile long oldestKept = -1;
+
+    private CompressedSpool(Path path, long cap, FileChannel current, PageFormat format) {
+        this.path = path;
+        this.oldPath = path.resolveSibling(path.getFileName() + ".old");
+        this.cap = cap;
+        this.current = current;
+        this.order = format.order();
+        this.chunks = new ZstdChunks(current, format.pageSize(), order).listen(this::chunkWritten);
+    }
+
+    /** A compressing spool at {@code path} (made empty) keeping the newest {@code cap} bytes of pages (0: all). */
+    public static CompressedSpool open(Path path, long cap, PageFormat format) throws IOException {
+        int chunk = ZstdChunks.PAGES_IN_CHUNK * format.pageSize();
+        if (cap > 0 && cap < chunk) {
+            throw new IllegalArgumentException("a cap of " + cap + " bytes holds no " + chunk + "-byte chunk of "
+                    + ZstdChunks.PAGES_IN_CHUNK + " pages");
+        }
+        Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".old"));
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        return new CompressedSpool(path, cap, ch, format);
+    }
+
+    @Override
+    public void write(ByteBuffer run, long firstTimestamp) throws IOException {
+        int len = run.remaining();
+        chunks.write(run);
+        written += len;
+    }
+
+    private void chunkWritten(long offset, int rawSize, int size, long firstTimestamp) throws IOException {
+        currentRaw += rawSize;
+        currentBytes += size;
+        onDisk = oldBytes + currentBytes;
+        if (cap == 0) {
+            chunkCount++;
+            kept += rawSize;
+            return;
+        }
+        window.addLast(new Chunk(generation, offset, size, rawSize, firstTimestamp));
+        long k = kept + rawSize;
+        while (k > cap) {
+            k -= window.removeFirst().rawSize();
+        }
+        kept = k;
+        oldestKept = window.isEmpty() ? -1 : window.peekFirst().firstTimestamp();
+        if (currentRaw >= cap) {
+            rotate(); // the window, at most the cap, now lies in the old file and the new one
+        }
+    }
+
+    /** The current file becomes the old one (the old one before it is deleted), and a new one starts. */
+    private void rotate() throws IOException {
+        current.close();
+        Files.move(path, oldPath, StandardCopyOption.REPLACE_EXISTING);
+        oldBytes = currentBytes;
+        currentBytes = 0;
+        currentRaw = 0;
+        generation++;
+        current = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        chunks.redirect(current);
+        onDisk = oldBytes;
+    }
+
+    @Override
+    public void finish() throws IOException {
+        chunks.finish();
+    }
+
+    @Override
+    public long written() {
+        return written;
+    }
+
+    @Override
+    public long onDisk() {
+        return onDisk;
+    }
+
+    @Override
+    public long kept() {
+        return kept;
+    }
+
+    @Override
+    public long oldestKeptAbout() {
+        return oldestKept;
+    }
+
+    @Override
+    public long firstKeptTimestamp(ByteOrder order) throws IOException {
+        if (cap > 0) {
+            return window.isEmpty() ? -1 : window.peekFirst().firstTimestamp();
+        }
+        if (kept == 0) {
+            return -1;
+        }
+        // the first chunk's first page: its first eight bytes, decompressed
+        ByteBuffer sizes = ByteBuffer.allocate(8).order(order);
+        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
+            readFully(in, sizes, 0);
+            ByteBuffer z = ByteBuffer.allocate(sizes.getInt(0));
+            readFully(in, z, 8);
+            return ByteBuffer.wrap(Zstd.decompress(z.array(), sizes.getInt(4))).order(order).getLong(0);
+        }
+    }
+
+    private static void readFully(FileChannel in, ByteBuffer b, long at) throws IOException {
+        while (b.hasRemaining() && in.read(b, at + b.position()) > 0) {
+            // read on
+        }
+        if (b.hasRemaining()) {
+            throw new IOException("a chunk is cut short");
+        }
+    }
+
+    /** The kept chunks, oldest first, as ranges of the two files. */
+    private List<long[]> keptRanges() throws IOException {
+        List<long[]> out = new ArrayList<>();
+        if (cap == 0) {
+            out.add(new long[] {generation, 0, currentBytes});
+            return out;
+        }
+        for (Chunk c : window) {
+            long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last[0] == c.generation() && last[1] + last[2] == c.offset()) {
+                last[2] += c.size();
+            } else {
+                out.add(new long[] {c.generation(), c.offset(), c.size()});
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public CpuData data() {
+        int count = cap == 0 ? chunkCount : window.size();
+        long raw = kept;
+        return new ChunkedPages() {
+            @Override
+            public int chunkCount() {
+                return count;
+            }
+
+            @Override
+            public long copyChunksTo(WritableByteChannel to) throws IOException {
+                long n = 0;
+                for (long[] r : keptRanges()) {
+                    Path file = r[0] == generation ? path : oldPath;
+                    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                        CpuData.transfer(in, r[1], r[2], to, file.toString());
+                    }
+                    n += r[2];
+                }
+                return n;
+            }
+
+            @Override
+            public long size() {
+                return raw;
+            }
+
+            @Override
+            public void copyTo(WritableByteChannel to) throws IOException {
+                for (long[] r : keptRanges()) {
+                    Path file = r[0] == generation ? path : oldPath;
+                    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                        for (long at = r[1]; at < r[1] + r[2]; ) {
+                            ByteBuffer sizes = ByteBuffer.allocate(8).order(order);
+                            readFully(in, sizes, at);
+                            ByteBuffer z = ByteBuffer.allocate(sizes.getInt(0));
+                            readFully(in, z, at + 8);
+                            ByteBuffer pages = ByteBuffer.wrap(Zstd.decompress(z.array(), sizes.getInt(4)));
+                            while (pages.hasRemaining()) {
+                                to.write(pages);
+                            }
+                            at += 8 + z.capacity();
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public String describe() {
+                return path.toString();
+            }
+        };
+    }
+
+    @Override
+    public void close() throws IOException {
+        current.close();
+        chunks.close();
+    }
+}
