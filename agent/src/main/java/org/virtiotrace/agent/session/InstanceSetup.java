@@ -49,6 +49,14 @@ final class InstanceSetup {
         if (c.stackTraces()) {
             inst.set("options/stacktrace", "1", "-T");
         }
+        // The guest's own markers (echo ... > /sys/kernel/tracing/trace_marker, what people write
+        // and what record --until-marker waits for) go to the top-level buffer only, unless the
+        // kernel can copy them into an instance (6.17 and later); -O nocopy_trace_marker keeps them out.
+        if (!inst.dir().toAbsolutePath().normalize().equals(mount.toAbsolutePath().normalize())
+                && inst.has("options/copy_trace_marker")
+                && !c.options().contains("nocopy_trace_marker")) {
+            inst.set("options/copy_trace_marker", "1", "the guest's top-level markers copied in");
+        }
         for (var e : filters.entrySet()) {
             if (e.getValue() != null) {
                 inst.set("events/" + e.getKey() + "/filter", e.getValue(), "-f '" + e.getValue() + "' on " + e.getKey());

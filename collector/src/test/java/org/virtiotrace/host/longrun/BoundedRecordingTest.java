@@ -94,6 +94,32 @@ class BoundedRecordingTest extends HostRigPerTest {
     }
 
     @Test
+    void until_marker_sees_the_guests_top_level_marker_when_the_host_chose_the_events() throws Exception {
+        Path top = org.virtiotrace.core.tracefs.TracefsLocator.DEFAULT_MOUNT;
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(top.resolve("options/copy_trace_marker")),
+                "this kernel cannot copy top-level markers into an instance (6.17 and later can)");
+        rig.startAgent();
+        Path dat = rig.work.resolve("vm.dat");
+        Proc rec = rig.record("-o", dat.toString(), "-e", "sched_switch", "--until-marker",
+                "vt-top-" + ProcessHandle.current().pid(), "--after", "0.5", "--duration", "60");
+        Path made = null;
+        for (long end = System.nanoTime() + 30_000_000_000L; made == null && System.nanoTime() < end; ) {
+            try (var s = Files.list(top.resolve("instances"))) {
+                made = s.filter(p -> p.getFileName().toString().startsWith("virtio-trace-agent-")).findFirst().orElse(null);
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(made != null, "the agent's instance: " + rec.stderr());
+        Thread.sleep(1500);
+        assertEquals("1", Files.readString(made.resolve("options/copy_trace_marker")).strip(),
+                "the agent's instance takes the top-level markers");
+        Files.writeString(top.resolve("trace_marker"), "vt-top-" + ProcessHandle.current().pid() + " seen");
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(30)), rec.stderr());
+        assertTrue(rec.stderr().contains("after the marker 'vt-top-"), rec.stderr());
+        assertTrue(TraceCmd.report(dat).out().stream().anyMatch(l -> l.contains("vt-top-")), "the marker is in the file");
+    }
+
+    @Test
     void max_size_with_a_session_log_is_refused_in_one_line() throws Exception {
         Proc rec = rig.record("-o", rig.work.resolve("x.dat").toString(), "--max-size", "4M", "--session",
                 rig.work.resolve("x.vtlog").toString());
