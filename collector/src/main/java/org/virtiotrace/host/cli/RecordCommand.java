@@ -40,7 +40,15 @@ import sun.misc.Signal;
             "",
             "A second Ctrl-C skips the waits that remain (the tail, the final update): the file is written at once, "
                 + "valid up to the last whole page. On a terminal one line shows progress: per CPU the MB received "
-                + "and the rate, and the events the guest's kernel lost so far.",
+                + "and the rate, the events the guest's kernel lost so far, the disk the pages take, and with "
+                + "--max-size the time the kept pages cover.",
+            "",
+            "Long recordings: --compress zstd writes trace.dat version 7 (trace-cmd 3.x, KernelShark 2.x), "
+                + "compressing each CPU's pages as they arrive, so the disk holds a few percent of them; --max-size "
+                + "keeps the newest pages per CPU (as trace-cmd record -m) with the disk bounded while recording; "
+                + "--until-marker stops on a trace marker the guest writes:",
+            "",
+            "  virtio-trace record vm1 -o vm1.dat --max-size 64M --compress zstd --until-marker BUG --after 2",
             "",
             "Clock sync (docs/clock-sync.md): a burst of --sync-probes ?clock probes on the control port at the start, "
                 + "every --sync-interval while tracing and at the end; the fastest round trip of each burst bounds "
