@@ -49,6 +49,8 @@ public final class CompressedSpool implements Spool {
     private volatile long onDisk;
     private volatile long kept;
     private volatile long oldestKept = -1;
+    /** The header time of the first page written: the first kept one without a cap. */
+    private long firstEver = -1;
 
     private CompressedSpool(Path path, long cap, FileChannel current, PageFormat format) {
         this.path = path;
@@ -80,6 +82,9 @@ public final class CompressedSpool implements Spool {
     }
 
     private void chunkWritten(long offset, int rawSize, int size, long firstTimestamp) throws IOException {
+        if (firstEver < 0) {
+            firstEver = firstTimestamp;
+        }
         currentRaw += rawSize;
         currentBytes += size;
         onDisk = oldBytes + currentBytes;
@@ -144,26 +149,7 @@ public final class CompressedSpool implements Spool {
         if (cap > 0) {
             return window.isEmpty() ? -1 : window.peekFirst().firstTimestamp();
         }
-        if (kept == 0) {
-            return -1;
-        }
-        // the first chunk's first page: its first eight bytes, decompressed
-        ByteBuffer sizes = ByteBuffer.allocate(8).order(order);
-        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
-            readFully(in, sizes, 0);
-            ByteBuffer z = ByteBuffer.allocate(sizes.getInt(0));
-            readFully(in, z, 8);
-            return ByteBuffer.wrap(Zstd.decompress(z.array(), sizes.getInt(4))).order(order).getLong(0);
-        }
-    }
-
-    private static void readFully(FileChannel in, ByteBuffer b, long at) throws IOException {
-        while (b.hasRemaining() && in.read(b, at + b.position()) > 0) {
-            // read on
-        }
-        if (b.hasRemaining()) {
-            throw new IOException("a chunk is cut short");
-        }
+        return firstEver;
     }
 
     /** The kept chunks, oldest first, as ranges of the two files. */
@@ -219,9 +205,9 @@ public final class CompressedSpool implements Spool {
                     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
                         for (long at = r[1]; at < r[1] + r[2]; ) {
                             ByteBuffer sizes = ByteBuffer.allocate(8).order(order);
-                            readFully(in, sizes, at);
+                            CpuData.readFully(in, sizes, at, file.toString());
                             ByteBuffer z = ByteBuffer.allocate(sizes.getInt(0));
-                            readFully(in, z, at + 8);
+                            CpuData.readFully(in, z, at + 8, file.toString());
                             ByteBuffer pages = ByteBuffer.wrap(Zstd.decompress(z.array(), sizes.getInt(4)));
                             while (pages.hasRemaining()) {
                                 to.write(pages);

@@ -190,11 +190,9 @@ public final class SpoolFile implements Spool {
         ByteBuffer ts = ByteBuffer.allocate(8).order(order);
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             long at = keep > fromCurrent ? in.size() - (keep - fromCurrent) : in.size() - fromCurrent;
-            while (ts.hasRemaining() && in.read(ts, at + ts.position()) > 0) {
-                // read on
-            }
+            CpuData.readFully(in, ts, at, file.toString());
         }
-        return ts.hasRemaining() ? -1 : ts.getLong(0);
+        return ts.getLong(0);
     }
 
     @Override

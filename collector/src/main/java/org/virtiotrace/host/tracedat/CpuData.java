@@ -50,6 +50,16 @@ public interface CpuData {
         };
     }
 
+    /** Fills {@code b} from {@code in} at {@code at}, in as many reads as it takes. */
+    static void readFully(FileChannel in, java.nio.ByteBuffer b, long at, String what) throws IOException {
+        while (b.hasRemaining()) {
+            if (in.read(b, at + b.position()) <= 0) {
+                throw new IOException(what + ": " + b.remaining() + " bytes short at " + (at + b.position())
+                        + " (the file is shorter)");
+            }
+        }
+    }
+
     /** Copies {@code len} bytes of {@code in} from {@code at}, in as many transfers as it takes. */
     static void transfer(FileChannel in, long at, long len, WritableByteChannel to, String what) throws IOException {
         long done = 0;

@@ -36,13 +36,7 @@ class BoundedRecordingTest extends HostRigPerTest {
         rig.startAgent();
         rig.load(loading::get);
         Path dat = rig.work.resolve("vm.dat");
-        Proc rec = rig.record("-o", dat.toString(), "--max-size", "4M");
-        rec.awaitStderr("", Duration.ofMillis(1)); // started
-        Thread.sleep(5000);
-        rig.instance.mark("vt-last-words");
-        Thread.sleep(500);
-        rec.signal("INT");
-        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        Proc rec = MarkedStop.record(rig, "vt-last-words", "-o", dat.toString(), "--max-size", "4M");
         loading.set(false);
 
         TraceCmd.Run r = TraceCmd.report(dat);

@@ -42,12 +42,8 @@ class CompressedRecordingTest extends HostRigPerTest {
         rig.startAgent();
         rig.load(loading::get);
         Path dat = rig.work.resolve("vm.dat");
-        Proc rec = rig.record("-o", dat.toString(), "--max-size", "4M", "--compress", "zstd");
-        Thread.sleep(5000);
-        rig.instance.mark("vt-last-words");
-        Thread.sleep(500);
-        rec.signal("INT");
-        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        Proc rec = MarkedStop.record(rig, "vt-last-words", "-o", dat.toString(), "--max-size", "4M", "--compress",
+                "zstd");
         loading.set(false);
         TraceCmd.Run r = TraceCmd.report(dat);
         assertEquals(0, r.exit(), r.err());
