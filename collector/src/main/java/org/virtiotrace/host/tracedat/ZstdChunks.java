@@ -70,6 +70,13 @@ public final class ZstdChunks implements WritableByteChannel {
     public int write(ByteBuffer src) throws IOException {
         int n = src.remaining();
         while (src.hasRemaining()) {
+            if (in.position() == 0 && src.isDirect() && src.remaining() >= in.capacity()) {
+                // a whole chunk where the caller has it (a collector's read buffer): no copy first
+                int at = src.position();
+                compress(src, at, in.capacity(), src.duplicate().order(in.order()).getLong(at));
+                src.position(at + in.capacity());
+                continue;
+            }
             int take = Math.min(src.remaining(), in.remaining());
             ByteBuffer part = src.duplicate();
             part.limit(part.position() + take);
@@ -84,11 +91,16 @@ public final class ZstdChunks implements WritableByteChannel {
 
     private void flushChunk() throws IOException {
         int size = in.position();
-        if (size == 0) {
-            return;
+        if (size > 0) {
+            compress(in, 0, size, in.getLong(0));
+            in.clear();
         }
+    }
+
+    /** Compresses {@code size} bytes of {@code from} at {@code off} into one chunk and writes it. */
+    private void compress(ByteBuffer from, int off, int size, long firstTimestamp) throws IOException {
         frame.clear();
-        int z = ctx.compressDirectByteBuffer(frame, 0, frame.capacity(), in, 0, size);
+        int z = ctx.compressDirectByteBuffer(frame, 0, frame.capacity(), from, off, size);
         head.clear();
         head.putInt(z).putInt(size).flip();
         frame.clear().limit(z);
@@ -97,12 +109,10 @@ public final class ZstdChunks implements WritableByteChannel {
         while (frame.hasRemaining()) {
             out.write(both);
         }
-        long first = in.getLong(0);
-        in.clear();
         chunks++;
         written += 8 + z;
         if (listener != null) {
-            listener.chunk(at, size, 8 + z, first);
+            listener.chunk(at, size, 8 + z, firstTimestamp);
         }
     }
 
