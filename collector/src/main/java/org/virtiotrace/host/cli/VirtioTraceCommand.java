@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
         subcommands = {SetupCommand.class, RecordCommand.class, DumpCommand.class, ReplayCommand.class,
-            SyncReportCommand.class, HeartbeatCommand.class, ListCommand.class, DemoCommand.class},
+            SyncReportCommand.class, HeartbeatCommand.class, ListCommand.class, RestoreCommand.class,
+            DemoCommand.class},
         header = "Record a guest's kernel trace over virtio-serial into a trace.dat (host side of trace-agent).",
         description = {
             "The host side of virtio-trace: 'setup' makes the ports' FIFOs and prints the QEMU options or libvirt "
@@ -42,7 +43,8 @@ import picocli.CommandLine.Spec;
             "1:internal error",
             "2:invalid command line; record: the guest refused what -e/-f/-p/... asked (one line says why)",
             "3:no guest: the ports are missing, or nothing reads the control port",
-            "4:no agent answered and no --meta was given: raw streams kept, no trace.dat",
+            "4:no agent answered and no --meta was given: raw streams kept, no trace.dat; restore: no metadata or no "
+                + "pages in DIR",
             "5:another virtio-trace records from the same ports",
             "6:the native layer could not be loaded",
             "7:the output could not be written (full disk, permissions); no partial file is left, and the line "

@@ -1,11 +1,9 @@
 package org.virtiotrace.host.pages;
 
-import com.github.luben.zstd.Zstd;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,7 +12,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.virtiotrace.core.page.PageFormat;
-import org.virtiotrace.host.tracedat.ChunkedPages;
 import org.virtiotrace.host.tracedat.CpuData;
 import org.virtiotrace.host.tracedat.ZstdChunks;
 
@@ -153,18 +150,20 @@ public final class CompressedSpool implements Spool {
     }
 
     /** The kept chunks, oldest first, as ranges of the two files. */
-    private List<long[]> keptRanges() throws IOException {
-        List<long[]> out = new ArrayList<>();
+    private List<ChunkRanges.Range> keptRanges() {
+        List<ChunkRanges.Range> out = new ArrayList<>();
         if (cap == 0) {
-            out.add(new long[] {generation, 0, currentBytes});
+            out.add(new ChunkRanges.Range(path, 0, currentBytes, chunkCount, kept));
             return out;
         }
         for (Chunk c : window) {
-            long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
-            if (last != null && last[0] == c.generation() && last[1] + last[2] == c.offset()) {
-                last[2] += c.size();
+            Path file = c.generation() == generation ? path : oldPath;
+            ChunkRanges.Range last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last.file().equals(file) && last.offset() + last.length() == c.offset()) {
+                out.set(out.size() - 1, new ChunkRanges.Range(file, last.offset(), last.length() + c.size(),
+                        last.chunks() + 1, last.pages() + c.rawSize()));
             } else {
-                out.add(new long[] {c.generation(), c.offset(), c.size()});
+                out.add(new ChunkRanges.Range(file, c.offset(), c.size(), 1, c.rawSize()));
             }
         }
         return out;
@@ -172,57 +171,7 @@ public final class CompressedSpool implements Spool {
 
     @Override
     public CpuData data() {
-        int count = cap == 0 ? chunkCount : window.size();
-        long raw = kept;
-        return new ChunkedPages() {
-            @Override
-            public int chunkCount() {
-                return count;
-            }
-
-            @Override
-            public long copyChunksTo(WritableByteChannel to) throws IOException {
-                long n = 0;
-                for (long[] r : keptRanges()) {
-                    Path file = r[0] == generation ? path : oldPath;
-                    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-                        CpuData.transfer(in, r[1], r[2], to, file.toString());
-                    }
-                    n += r[2];
-                }
-                return n;
-            }
-
-            @Override
-            public long size() {
-                return raw;
-            }
-
-            @Override
-            public void copyTo(WritableByteChannel to) throws IOException {
-                for (long[] r : keptRanges()) {
-                    Path file = r[0] == generation ? path : oldPath;
-                    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-                        for (long at = r[1]; at < r[1] + r[2]; ) {
-                            ByteBuffer sizes = ByteBuffer.allocate(8).order(order);
-                            CpuData.readFully(in, sizes, at, file.toString());
-                            ByteBuffer z = ByteBuffer.allocate(sizes.getInt(0));
-                            CpuData.readFully(in, z, at + 8, file.toString());
-                            ByteBuffer pages = ByteBuffer.wrap(Zstd.decompress(z.array(), sizes.getInt(4)));
-                            while (pages.hasRemaining()) {
-                                to.write(pages);
-                            }
-                            at += 8 + z.capacity();
-                        }
-                    }
-                }
-            }
-
-            @Override
-            public String describe() {
-                return path.toString();
-            }
-        };
+        return new ChunkRanges(keptRanges(), order, path.toString());
     }
 
     @Override

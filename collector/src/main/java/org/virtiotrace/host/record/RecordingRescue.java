@@ -46,6 +46,14 @@ final class RecordingRescue {
         }
     }
 
+    private static boolean compressed(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".zst"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static String keepSpool(Path out, Recorded r) {
         Path raw = out.resolveSibling(out.getFileName() + ".raw");
         try {
@@ -62,7 +70,9 @@ final class RecordingRescue {
             return "the raw streams are kept in " + raw + ", but not the metadata (" + OutputFiles.reason(e)
                     + "): 'trace-agent export-meta DIR' in the guest writes it";
         }
-        return "the raw streams and metadata are kept in " + raw + " (trace-cmd restore -c -t " + raw + " -k " + raw
-                + "/kallsyms -o head.dat; trace-cmd restore -i head.dat -o " + out + " " + raw + "/cpu*.raw)";
+        return "the " + (compressed(raw) ? "pages (compressed as they came)" : "raw streams") + " and metadata are kept "
+                + "in " + raw + " (virtio-trace restore " + raw + " -o " + out + (compressed(raw) ? " --compress zstd"
+                : "; or trace-cmd restore -c -t " + raw + " -k " + raw + "/kallsyms -o head.dat; trace-cmd restore -i "
+                + "head.dat -o " + out + " " + raw + "/cpu*.raw") + ")";
     }
 }
