@@ -10,8 +10,8 @@ import org.virtiotrace.core.nativeio.NativeException;
  * Tells a pump whether any event was written to its CPU's ring buffer since it last
  * looked: per_cpu/cpuN/stats "entries" + "overrun" + "read events" counts every event
  * ever written (in the buffer, overwritten, or handed out). While it stays the same no
- * page can complete, so a quiet CPU's pump may sleep longer than half the page latency:
- * an idle agent then wakes about once a second instead of twenty times. Three system
+ * page can complete, so a quiet CPU's pump may sleep longer than the page latency allows:
+ * an idle agent then wakes about once a second instead of ten times. Three system
  * calls and no allocation per look; on any doubt it answers "not quiet".
  */
 final class QuietProbe {
