@@ -228,11 +228,6 @@ public final class PageCheck {
         return true;
     }
 
-    /** The full event walk: every event header inside the page, ending exactly at commit. */
-    boolean walks(ByteBuffer b, int at) {
-        return PageWalker.walk(b.order(format.order()), at, format) != PageWalker.TORN;
-    }
-
     private String defectAfter(ByteBuffer b, int at, long previousTimestamp) {
         long saved = lastTimestamp;
         lastTimestamp = previousTimestamp;

@@ -73,16 +73,22 @@ public final class SpoolFile implements Spool {
         if (cap > 0) {
             runs.add(new long[] {written, firstTimestamp});
             long from = written + len - kept(len);
-            while (runs.size() > 1 && runs.get(1)[0] <= from) {
-                runs.remove(0);
+            while (runs.size() > 1 && secondRunStart() <= from) {
+                runs.removeFirst();
             }
-            oldestKept = runs.get(0)[1];
+            oldestKept = runs.getFirst()[1];
         }
         written += len;
     }
 
     /** Where each run written since the oldest kept one starts, and its first page's time: {written, timestamp}. */
-    private final java.util.List<long[]> runs = new java.util.ArrayList<>();
+    private final java.util.ArrayDeque<long[]> runs = new java.util.ArrayDeque<>();
+
+    private long secondRunStart() {
+        var it = runs.iterator();
+        it.next();
+        return it.next()[0];
+    }
     private volatile long oldestKept = -1;
 
     /**

@@ -138,11 +138,16 @@ class PageCheckTest {
     }
 
     @Test
-    void the_page_that_lost_bytes_and_the_page_shifted_after_it_are_both_refused() {
+    void the_page_shifted_by_a_loss_is_not_taken_for_a_page() {
         ByteBuffer torn = ByteBuffer.wrap(withLoss(2, page + 300)).order(ByteOrder.nativeOrder());
         PageCheck check = new PageCheck(PageFormat.local(page));
         assertTrue(check.accept(torn, 0) && check.accept(torn, page), "the pages before the loss are whole");
-        assertFalse(check.walks(torn, 2 * page), "the page that lost bytes does not walk to its commit");
+        // The page that lost bytes usually fails its walk, but its tail is another page's events and
+        // markers look alike, so now and then (one run in many, with this machine's pages) it walks to
+        // its commit and passes here; the spool then takes it back when the next page is refused
+        // (after_more_than_a_page_is_lost_only_the_pages_it_touched_are_gone). What must never pass
+        // is the page the loss shifted, whose header is the middle of another page.
+        check.accept(torn, 2 * page);
         assertFalse(check.accept(torn, 3 * page), "the page shifted by the loss is not taken for a page");
     }
 }
