@@ -36,6 +36,11 @@ import picocli.CommandLine.Spec;
                 + "the guest's agent traces them in a private instance for that recording; 'list' shows the guest's "
                 + "events, tracers, options and functions.",
             "",
+            "Long recordings: 'record --compress zstd' writes trace.dat version 7, compressing as the pages come; "
+                + "--max-size keeps the newest pages per CPU; --until-marker stops on a marker the guest writes. "
+                + "'restore DIR' makes a trace.dat from what a recording left in a directory (--raw, or the pages "
+                + "kept when the file could not be written).",
+            "",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
