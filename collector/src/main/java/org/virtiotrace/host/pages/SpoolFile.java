@@ -24,26 +24,27 @@ public final class SpoolFile implements Spool {
     private final Path path;
     private final Path oldPath;
     private final long cap;
-    private final int pageSize;
     private FileChannel current;
     private final boolean owned;
     private volatile long oldBytes;
     private volatile long written;
     /** Bytes of the old files deleted so far. */
     private volatile long deleted;
+    /** With a cap: where each run written since the oldest kept one starts, and its first page's time. */
+    private final java.util.ArrayDeque<long[]> runs = new java.util.ArrayDeque<>();
+    private volatile long oldestKept = -1;
 
-    private SpoolFile(Path path, FileChannel current, long cap, int pageSize, boolean owned) {
+    private SpoolFile(Path path, FileChannel current, long cap, boolean owned) {
         this.path = path;
         this.oldPath = path == null ? null : path.resolveSibling(path.getFileName() + ".old");
         this.current = current;
         this.cap = cap;
-        this.pageSize = pageSize;
         this.owned = owned;
     }
 
     /** Everything goes to {@code ch}, which the caller owns. */
     public static SpoolFile over(FileChannel ch) {
-        return new SpoolFile(null, ch, 0, 1, false);
+        return new SpoolFile(null, ch, 0, false);
     }
 
     /**
@@ -58,7 +59,7 @@ public final class SpoolFile implements Spool {
         Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".old"));
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
-        return new SpoolFile(path, ch, pages * pageSize, pageSize, true);
+        return new SpoolFile(path, ch, pages * pageSize, true);
     }
 
     @Override
@@ -81,15 +82,11 @@ public final class SpoolFile implements Spool {
         written += len;
     }
 
-    /** Where each run written since the oldest kept one starts, and its first page's time: {written, timestamp}. */
-    private final java.util.ArrayDeque<long[]> runs = new java.util.ArrayDeque<>();
-
     private long secondRunStart() {
         var it = runs.iterator();
         it.next();
         return it.next()[0];
     }
-    private volatile long oldestKept = -1;
 
     /**
      * With a cap: the header time of the first page of the oldest run still (partly) kept, no later

@@ -159,10 +159,6 @@ final class CpuCollector implements Runnable {
         return link.describe();
     }
 
-    Path spool() {
-        return spool;
-    }
-
     /** The pages for the trace.dat: ranges of the session log, or the spool file. After the thread ended. */
     CpuData data() {
         PageSpool p = pageSpool;

@@ -40,7 +40,6 @@ public final class ZstdChunks implements WritableByteChannel {
     private final ByteBuffer frame;
     private final ByteBuffer head;
     private int chunks;
-    private long written;
     private boolean open = true;
 
     public ZstdChunks(FileChannel out, int pageSize, ByteOrder order) {
@@ -110,7 +109,6 @@ public final class ZstdChunks implements WritableByteChannel {
             out.write(both);
         }
         chunks++;
-        written += 8 + z;
         if (listener != null) {
             listener.chunk(at, size, 8 + z, firstTimestamp);
         }
@@ -124,11 +122,6 @@ public final class ZstdChunks implements WritableByteChannel {
     /** How many chunks were written. After {@link #finish}. */
     int chunks() {
         return chunks;
-    }
-
-    /** Bytes written: the chunks with their sizes, not the count in front (trace-cmd 3.1's data size). */
-    long written() {
-        return written;
     }
 
     @Override
