@@ -23,6 +23,7 @@ import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.nativeio.NativeException;
 import org.virtiotrace.core.pump.CpuPump;
 import org.virtiotrace.core.pump.PumpControl;
+import org.virtiotrace.core.pump.PumpRehearsal;
 import org.virtiotrace.core.pump.Route;
 import org.virtiotrace.core.tracefs.Tracefs;
 import org.virtiotrace.core.wire.Order;
@@ -37,6 +38,7 @@ public final class Agent implements Orders, Requests {
     static final long SHUTDOWN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long JOIN_SLACK_MS = 250;
 
+    private final Native nat;
     private final Tracefs tracefs;
     private final int subBufferSize;
     private final List<CpuPump> pumps;
@@ -60,6 +62,7 @@ public final class Agent implements Orders, Requests {
     private Agent(AgentOpener.Opened parts, AgentConfig cfg, Native nat, ServiceNotifier notifier)
             throws StartupException, NativeException {
         this.notifier = notifier;
+        this.nat = nat;
         this.tracefs = parts.tracefs();
         this.subBufferSize = parts.subBufferSize();
         this.pumps = parts.pumps();
@@ -140,6 +143,22 @@ public final class Agent implements Orders, Requests {
         Log.info("ready: %d CPU%s from %s to %s; waiting for orders on %s", pumps.size(),
                 pumps.size() == 1 ? "" : "s", tracefs, describeSinks(), control.path());
         notifier.ready(serviceStatus());
+        rehearse();
+    }
+
+    /**
+     * Plays a scratch pump's loop a few hundred times while the agent waits for orders, so the
+     * JIT's work is done before the host's first recording, not in its first seconds
+     * (PumpRehearsal); on a thread of its own, so it delays nothing.
+     */
+    private void rehearse() {
+        if (pumps.isEmpty()) {
+            return;
+        }
+        int cpu = pumps.get(0).cpu();
+        Thread t = new Thread(() -> PumpRehearsal.run(nat, tracefs, cpu, subBufferSize), "rehearsal-driver");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** systemd's one-line STATUS=: the state, then how many CPUs take each route. */

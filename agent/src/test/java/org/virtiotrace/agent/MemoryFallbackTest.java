@@ -67,9 +67,11 @@ class MemoryFallbackTest {
         AgentProcess agent = rig.startAgent("--cpus", "0", "--ring-size", "16M", "--stall-timeout", "200",
                 "--pipe-size", "64K");
         rig.host.send("1\n");
-        rig.mark(0, 3000, 100, 0); // ~350 KB: port and pipe fill up, the kernel holds the rest
+        // ~1.3 MB: the port (a FIFO the agent gives a real port's room, 1 MiB) and the pipe
+        // fill up, the kernel holds the rest
+        rig.mark(0, 11_000, 100, 0);
         agent.awaitLog(l -> l.contains("accepted nothing for"), Duration.ofSeconds(5));
-        rig.mark(0, 20_000, 100, 3000); // ~2.3 MB, twice the kernel's buffer: only memory can keep it
+        rig.mark(0, 20_000, 100, 11_000); // ~2.3 MB, twice the kernel's buffer: only memory can keep it
         Thread.sleep(300);
         Map<String, String> row = rig.status().get(0);
         assertTrue(row.get("ROUTE").startsWith("memory, port stalled"), row.toString());
@@ -77,10 +79,10 @@ class MemoryFallbackTest {
         assertTrue(Long.parseLong(row.get("TO_MEMORY")) > 2_000_000, row.toString());
 
         rig.host.drainUntilQuiet(500, 20_000); // the host reads again
-        rig.mark(0, 1000, 100, 23_000);
+        rig.mark(0, 1000, 100, 31_000);
         rig.host.send("0\n");
         rig.drainUntilQuiet();
-        assertWholeRun(0, 24_000);
+        assertWholeRun(0, 32_000);
         agent.awaitLog("took the backlog");
         assertTrue(rig.status().get(0).get("ROUTE").startsWith("direct -> "));
     }

@@ -3,6 +3,7 @@ package org.virtiotrace.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.virtiotrace.agent.testing.AgentProcess;
 import org.virtiotrace.agent.testing.RigPerTest;
@@ -109,6 +110,7 @@ class OrdersTest extends RigPerTest {
         rig.host.send("1\n");
         rig.host.hangUpControl(); // like `echo 1 > agent-ctl-path.in` finishing
         agent.awaitLog("closed its end");
+        assertTrue(agent.awaitSettled(Duration.ofSeconds(5)), "the agent never came to rest after the host hung up");
         long t0 = agent.cpuTicks();
         Thread.sleep(1000);
         long used = agent.cpuTicks() - t0;

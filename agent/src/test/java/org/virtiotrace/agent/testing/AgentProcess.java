@@ -191,6 +191,25 @@ public final class AgentProcess implements AutoCloseable {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    /**
+     * Waits until the agent's start-up work is over (the pump rehearsal it plays once ready,
+     * the JIT compiling what that taught it): a 200 ms window in which it used at most one
+     * clock tick. False when it never settles within {@code limit}: a spin.
+     */
+    public boolean awaitSettled(Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long before = cpuTicks();
+        while (System.nanoTime() - deadline < 0) {
+            Thread.sleep(200);
+            long now = cpuTicks();
+            if (now - before <= 1) {
+                return true;
+            }
+            before = now;
+        }
+        return false;
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

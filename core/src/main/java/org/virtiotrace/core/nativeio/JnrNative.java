@@ -49,13 +49,18 @@ final class JnrNative implements Native, SystemCalls, NativePageWalk {
     }
 
     @Override
-    public int setPipeSize(Fd fd, int sizeBytes) throws NativeException {
-        libc.fcntl(fd.number(), F_SETPIPE_SZ, sizeBytes); // refused sizes leave the old one: read it back
-        int granted = libc.fcntl(fd.number(), F_GETPIPE_SZ, 0);
-        if (granted < 0) {
+    public int pipeSize(Fd fd) throws NativeException {
+        int size = libc.fcntl(fd.number(), F_GETPIPE_SZ, 0);
+        if (size < 0) {
             throw NativeException.of(fd.path(), "fcntl(F_GETPIPE_SZ)", errno());
         }
-        return granted;
+        return size;
+    }
+
+    @Override
+    public int setPipeSize(Fd fd, int sizeBytes) throws NativeException {
+        libc.fcntl(fd.number(), F_SETPIPE_SZ, sizeBytes); // refused sizes leave the old one: read it back
+        return pipeSize(fd);
     }
 
     @Override

@@ -43,6 +43,9 @@ public interface Native {
      * granted (it may keep less: /proc/sys/fs/pipe-max-size). A reader of a busy FIFO wakes
      * once per buffer's worth instead of once per 64 KiB.
      */
+    /** The capacity of the pipe or FIFO behind {@code fd}; fails (EBADF) for anything else. */
+    int pipeSize(Fd fd) throws NativeException;
+
     int setPipeSize(Fd fd, int sizeBytes) throws NativeException;
 
     /** A non-blocking eventfd used to wake a thread out of {@link #poll}. */

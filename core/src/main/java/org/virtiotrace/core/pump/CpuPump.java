@@ -1,7 +1,5 @@
 package org.virtiotrace.core.pump;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,8 +10,6 @@ import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.nativeio.NativeException;
 import org.virtiotrace.core.nativeio.Pipe;
 import org.virtiotrace.core.nativeio.PollEvents;
-import org.virtiotrace.core.page.PageFormat;
-import org.virtiotrace.core.page.RingBufferPage;
 import org.virtiotrace.core.ring.PageRing;
 import org.virtiotrace.core.sink.Sink;
 import org.virtiotrace.core.tracefs.Tracefs;
@@ -60,12 +56,21 @@ public final class CpuPump implements Runnable {
      */
     private final int maxIdleWaitMs;
     private final int quietMaxWaitMs;
-    private final ByteBuffer page;
+    private final StopTail tail;
     private final CountDownLatch warm = new CountDownLatch(1);
     private final Routing routing;
     private final Delivery delivery;
     /** Set before the thread starts (Thread.start orders it), then the pump thread's alone. */
     private HeartbeatMarker heartbeat;
+    // The loop's state between turns: the pump thread's alone.
+    private boolean running;
+    private boolean firstPage;
+    /** False after poll said "readable" and splice found no whole page: the next wait is a timer. */
+    private boolean trustPoll = true;
+    private int waitMs = FIRST_WAIT_MS;
+    private int quietWaitMs;
+    /** Pages were taken since the last sleep: only a CPU that gave nothing is probed. */
+    private boolean tookPages;
     private volatile Runnable onEnd = () -> { };
 
     /**
@@ -85,11 +90,11 @@ public final class CpuPump implements Runnable {
         this.subBufferSize = subBufferSize;
         this.maxIdleWaitMs = Math.max(1, pageLatencyMs * 9 / 10);
         this.quietMaxWaitMs = Math.max(QUIET_MAX_WAIT_MS, maxIdleWaitMs);
-        this.page = ByteBuffer.allocateDirect(subBufferSize).order(ByteOrder.nativeOrder());
         this.routing = new Routing(sink != null ? Route.PORT : portLookup != null ? Route.MISSING : Route.MEMORY,
                 sink != null ? sink.name() : portLookup != null ? portLookup.expectedPath() : "memory");
         this.delivery = new Delivery(cpu, nat, tracefs, pipe, sink, ring, portLookup, control, counters,
                 stallTimeoutMs, routing);
+        this.tail = new StopTail(cpu, nat, sources, pipe, control, delivery, counters, subBufferSize);
     }
 
     public int cpu() {
@@ -156,93 +161,107 @@ public final class CpuPump implements Runnable {
     }
 
     private void loop() throws NativeException, InterruptedException {
-        boolean running = false;
-        boolean firstPage = false;
-        boolean trustPoll = true;
-        int waitMs = FIRST_WAIT_MS;
-        int quietWaitMs = 0;
-        boolean tookPages = false; // since the last sleep: only a CPU that gave nothing is probed
-        while (true) {
-            TraceSource lent = control.takeSource();
-            if (lent != null) {
+        while (turn()) {
+            // each turn sleeps when there is nothing to do: never a spin
+        }
+    }
+
+    /**
+     * One look: orders, the backlog, pages from the kernel, or a sleep; false once the pump
+     * is done. A method of its own, not the body of {@link #loop}: the JIT compiles a method
+     * after a few hundred calls, but a loop only after tens of thousands of turns (an
+     * on-stack replacement), which a light load takes hours to reach.
+     */
+    private boolean turn() throws NativeException, InterruptedException {
+        TraceSource lent = control.takeSource();
+        if (lent != null) {
+            if (sources.lent()) {
+                giveBack();
+            }
+            follow(sources.read(lent));
+        }
+        PumpControl.Mode mode = control.mode();
+        if (mode == PumpControl.Mode.SHUTDOWN) {
+            boolean runEnded = control.takeStopPending();
+            if (runEnded || running) {
+                tail.finish();
+            }
+            delivery.sendBacklogUntilDeadline();
+            return false;
+        }
+        delivery.lookForPort();
+        long sent = delivery.sendBacklog();
+        if (mode == PumpControl.Mode.PAUSED) {
+            boolean runEnded = control.takeStopPending();
+            if (runEnded || running) {
+                tail.finish();
+                running = false;
                 if (sources.lent()) {
                     giveBack();
                 }
-                follow(sources.read(lent));
             }
-            PumpControl.Mode mode = control.mode();
-            if (mode == PumpControl.Mode.SHUTDOWN) {
-                boolean runEnded = control.takeStopPending();
-                if (runEnded || running) {
-                    finish();
-                }
-                delivery.sendBacklogUntilDeadline();
-                return;
+            if (sent == 0) {
+                delivery.waitFor(null, 0, -1);
             }
-            delivery.lookForPort();
-            long sent = delivery.sendBacklog();
-            if (mode == PumpControl.Mode.PAUSED) {
-                boolean runEnded = control.takeStopPending();
-                if (runEnded || running) {
-                    finish();
-                    running = false;
-                    if (sources.lent()) {
-                        giveBack();
-                    }
-                }
-                if (sent == 0) {
-                    delivery.waitFor(null, 0, -1);
-                }
-                continue;
-            }
-            if (!running) {
-                running = true;
-                firstPage = true;
-                waitMs = FIRST_WAIT_MS;
-                if (heartbeat != null) {
-                    heartbeat.restart();
-                }
-            }
-            int beatMs = beat();
-            long n = nat.splice(sources.trace(), pipe.writeEnd(), pipe.capacity() - delivery.bytesInPipe());
-            if (n > 0) {
-                if (firstPage && Log.isDebug()) {
-                    Log.debug("cpu%d: first %d bytes %d us after the start order", cpu, n,
-                            (System.nanoTime() - control.startedAt()) / 1000);
-                }
-                firstPage = false;
-                tookPages = true;
-                counters.addChunk();
-                delivery.addedToPipe(n);
-                trustPoll = true;
-                if (!delivery.deliver()) {
-                    return; // shutdown's grace period ran out with the port still full
-                }
-                continue;
-            }
-            if (sent > 0) {
-                continue;
-            }
-            // No whole page yet (EAGAIN, or 0 which is not end of file here). Sleep until the
-            // kernel says buffer_percent is reached, an order arrives, or the timer fires.
-            // With buffer_percent 0 poll reports data that splice cannot take yet (NOTES);
-            // after one such false alarm the wait ignores the trace fd: a timer, not a spin.
-            // A CPU to which no event was written since the last look cannot complete a page:
-            // its sleeps grow to a second (an idle agent costs next to nothing); one event
-            // and they are back to nine tenths of the page latency.
-            int sleepMs = waitMs;
-            if (waitMs >= maxIdleWaitMs && !tookPages && sources.quiet().quietSinceLastLook()) {
-                quietWaitMs = Math.min(Math.max(quietWaitMs * 2, maxIdleWaitMs * 2), quietMaxWaitMs);
-                sleepMs = quietWaitMs;
-            } else {
-                quietWaitMs = 0;
-            }
-            tookPages = false;
-            int revents = delivery.waitFor(trustPoll ? sources.trace() : null, PollEvents.IN, Math.min(sleepMs, beatMs));
-            counters.addWakeup();
-            trustPoll = !PollEvents.has(revents, PollEvents.IN);
-            waitMs = Math.min(waitMs * 2, maxIdleWaitMs);
+            return true;
         }
+        if (!running) {
+            running = true;
+            firstPage = true;
+            waitMs = FIRST_WAIT_MS;
+            quietWaitMs = 0;
+            sources.quiet().quietSinceLastLook(); // the count the first looks compare with
+            if (heartbeat != null) {
+                heartbeat.restart();
+            }
+        }
+        int beatMs = beat();
+        long room = pipe.capacity() - delivery.bytesInPipe();
+        long n = nat.splice(sources.trace(), pipe.writeEnd(), room);
+        if (n > 0) {
+            if (firstPage && Log.isDebug()) {
+                Log.debug("cpu%d: first %d bytes %d us after the start order", cpu, n,
+                        (System.nanoTime() - control.startedAt()) / 1000);
+            }
+            firstPage = false;
+            tookPages = true;
+            counters.addChunk();
+            delivery.addedToPipe(n);
+            trustPoll = true;
+            if (!delivery.deliver()) {
+                return false; // shutdown's grace period ran out with the port still full
+            }
+            if (n == room) {
+                return true; // the pipe was the limit: more may be waiting now
+            }
+            // the kernel had no other whole page: asking again would only hear EAGAIN
+        } else if (sent > 0) {
+            return true;
+        }
+        // No whole page yet (EAGAIN, or 0 which is not end of file here). Sleep until the
+        // kernel says buffer_percent is reached, an order arrives, or the timer fires.
+        // With buffer_percent 0 poll reports data that splice cannot take yet (NOTES);
+        // after one such false alarm the wait ignores the trace fd: a timer, not a spin.
+        // A CPU to which no event was written since the last look cannot complete a page:
+        // its sleeps grow to a second (an idle agent costs next to nothing); one event
+        // and they are back to nine tenths of the page latency. The quick looks after a
+        // start order ask too: a start on an idle CPU skips them.
+        int sleepMs = waitMs;
+        if (!tookPages && sources.quiet().quietSinceLastLook()) {
+            quietWaitMs = Math.min(Math.max(quietWaitMs * 2, maxIdleWaitMs * 2), quietMaxWaitMs);
+            sleepMs = quietWaitMs;
+        } else {
+            quietWaitMs = 0;
+        }
+        tookPages = false;
+        // While events flow the next look is due within the page latency anyway: a beat waits
+        // for it (at most that late) instead of costing a wake-up of its own each second.
+        int timeoutMs = sleepMs > maxIdleWaitMs ? Math.min(sleepMs, beatMs) : sleepMs;
+        int revents = delivery.waitFor(trustPoll ? sources.trace() : null, PollEvents.IN, timeoutMs);
+        counters.addWakeup();
+        trustPoll = !PollEvents.has(revents, PollEvents.IN);
+        waitMs = Math.min(waitMs * 2, maxIdleWaitMs);
+        return true;
     }
 
     /** This CPU's heartbeat while tracing; returns the ms until the next is due. */
@@ -293,60 +312,5 @@ public final class CpuPump implements Runnable {
     /** Gives this CPU's stream a heartbeat; call before the thread starts. */
     public void heartbeat(HeartbeatMarker marker) {
         this.heartbeat = marker;
-    }
-
-    /**
-     * On stop and at exit: deliver what was taken, then what the kernel still holds
-     * (bounded by one buffer's worth, so a live trace cannot keep us here), then the
-     * partial page, so the host has every event that was in the buffer.
-     */
-    private void finish() throws NativeException, InterruptedException {
-        if (!delivery.deliver()) {
-            return;
-        }
-        long budget = sources.drainBudget();
-        // splice refuses (EINVAL) a length below one sub-buffer: stop at the last whole one
-        while (budget >= subBufferSize && !control.shutdownExpired()) {
-            long n = nat.splice(sources.trace(), pipe.writeEnd(), Math.min(pipe.capacity(), budget));
-            if (n <= 0) {
-                break;
-            }
-            delivery.addedToPipe(n);
-            budget -= n;
-            if (!delivery.deliver()) {
-                return;
-            }
-        }
-        if (!control.shutdownExpired()) {
-            flushPartialPage();
-        }
-    }
-
-    /** read() hands out the page still being written, zero padded to a whole sub-buffer. */
-    private void flushPartialPage() throws NativeException, InterruptedException {
-        page.clear();
-        int n = nat.read(sources.trace(), page);
-        if (n <= 0) {
-            return; // nothing buffered
-        }
-        if (n != subBufferSize) {
-            Log.warn("cpu%d: %s returned %d bytes, not a %d-byte page; dropped it", cpu, sources.trace().path(), n,
-                    subBufferSize);
-            return;
-        }
-        if (RingBufferPage.dataBytes(RingBufferPage.commitWord(page, 0, PageFormat.local(subBufferSize))) == 0) {
-            return;
-        }
-        page.flip();
-        while (page.hasRemaining()) {
-            if (nat.write(pipe.writeEnd(), page) == Native.WOULD_BLOCK) {
-                // cannot happen with an empty pipe of >= one page; refuse to tear rather than spin
-                Log.warn("cpu%d: no room for the partial page in the pipe; it stays undelivered", cpu);
-                return;
-            }
-        }
-        delivery.addedToPipe(subBufferSize);
-        counters.addFlushedPage();
-        delivery.deliver();
     }
 }

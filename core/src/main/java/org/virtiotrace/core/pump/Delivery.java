@@ -55,7 +55,7 @@ final class Delivery {
         this.control = control;
         this.counters = counters;
         this.stallTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stallTimeoutMs);
-        this.stall = new StallReport(cpu, tracefs.statsFile(cpu), ring);
+        this.stall = new StallReport(cpu, nat, tracefs.statsFile(cpu), ring);
         this.routing = routing;
     }
 

@@ -117,7 +117,8 @@ public final class PumpControl implements AutoCloseable {
         }
     }
 
-    private void wakeUp() {
+    /** Makes the pump look at once (its poll returns), as any order does. */
+    void wakeUp() {
         try {
             nat.signal(wake);
         } catch (NativeException | IllegalStateException e) {

@@ -1,14 +1,14 @@
 package org.virtiotrace.core.pump;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.virtiotrace.core.log.Log;
+import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.ring.PageRing;
 import org.virtiotrace.core.ring.RingStats;
 import org.virtiotrace.core.sink.Sink;
 import org.virtiotrace.core.tracefs.CpuStats;
+import org.virtiotrace.core.tracefs.StatsFile;
 
 /**
  * One CPU's port stall, from the first write the port refused to the moment it takes data
@@ -21,23 +21,29 @@ final class StallReport {
     private static final long STALL_REPORT_NANOS = 1_000_000_000L;
 
     private final int cpu;
-    /** The stats of the buffer the pump reads now (the agent's own, or a recording's instance). */
-    private Path statsFile;
+    private final Native nat;
+    /**
+     * The stats of the buffer the pump reads now (the agent's own, or a recording's instance).
+     * Read at the start of every stall, and a port with a reader that drains it every few ms
+     * "stalls" at most deliveries: so natively, without a file channel or a string.
+     */
+    private StatsFile stats;
     private final PageRing ring;
     private long stalledSince;
     private CpuStats statsAtStall;
     private RingStats ringAtStall;
 
     /** @param ring the pump's memory ring; null in -o mode */
-    StallReport(int cpu, Path statsFile, PageRing ring) {
+    StallReport(int cpu, Native nat, Path statsFile, PageRing ring) {
         this.cpu = cpu;
-        this.statsFile = statsFile;
+        this.nat = nat;
+        this.stats = new StatsFile(nat, statsFile.toString());
         this.ring = ring;
     }
 
     /** The pump now reads another buffer: its losses are counted there. */
     void statsFrom(Path file) {
-        statsFile = file;
+        stats = new StatsFile(nat, file.toString());
     }
 
     /** The port refused data at {@code now}: a stall begins, unless one already has. */
@@ -111,10 +117,6 @@ final class StallReport {
     }
 
     private CpuStats statsOrNull() {
-        try {
-            return CpuStats.parse(Files.readString(statsFile));
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+        return stats.read();
     }
 }
