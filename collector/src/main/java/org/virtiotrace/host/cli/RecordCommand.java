@@ -1,10 +1,14 @@
 package org.virtiotrace.host.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.virtiotrace.core.cli.IntegerLiteral;
 import org.virtiotrace.core.heartbeat.HeartbeatRecord;
@@ -13,6 +17,7 @@ import org.virtiotrace.core.nativeio.SystemCalls;
 import org.virtiotrace.host.Exit;
 import org.virtiotrace.host.ExitException;
 import org.virtiotrace.host.link.PortLayout;
+import org.virtiotrace.host.record.Fleet;
 import org.virtiotrace.host.record.RecordOptions;
 import org.virtiotrace.host.record.Recorder;
 import org.virtiotrace.host.record.Summary;
@@ -72,6 +77,14 @@ import sun.misc.Signal;
             "  virtio-trace record vm1 -o vm1.dat -e sched_switch -f 'prev_pid != 0' -e 'irq:*' -b 4096",
             "  virtio-trace record vm1 -o fn.dat -p function -l 'vfs_*'",
             "",
+            "Several guests: give several TARGETs. One process records them all at once, each into -o DIR/NAME.dat "
+                + "(--session DIR/NAME.log, --raw DIR/NAME), with the same options; --host records the host once "
+                + "and names every guest in it, so trace-cmd report -i HOSTFILE -i DIR/vm1.dat -i DIR/vm2.dat shows "
+                + "one timeline. A guest that fails or goes away ends its own file while the others go on; one "
+                + "Ctrl-C stops them all. The progress line shows per guest the MB received and the rate.",
+            "",
+            "  virtio-trace record /var/lib/virtio-trace/vm1 unix:/run/vm2 -o out/ --host out/host.dat",
+            "",
             "Heartbeats: the agent writes one into every CPU's stream once a second (raw_data, id --heartbeat-id). "
                 + "A CPU whose stream is --heartbeat-misses beats behind the others is named in the progress line, "
                 + "the summary and the session log.",
@@ -80,10 +93,14 @@ final class RecordCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "TARGET", description = "DIR or unix:DIR: where the guest's ports are.")
-    String target;
+    @Parameters(paramLabel = "TARGET", arity = "1..*", description = "DIR or unix:DIR: where the guest's ports are; "
+            + "several for several guests in one recording.")
+    List<String> targets;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "The trace.dat to write (default: trace.dat).")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "The trace.dat to write (default: trace.dat); with several TARGETs a directory (made if "
+                    + "missing, default: the current one) that gets NAME.dat per guest, NAME being the last "
+                    + "component of the guest's DIR.")
     Path output;
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop after this many seconds.")
@@ -183,20 +200,24 @@ final class RecordCommand implements Callable<Integer> {
                     + "keeps every byte that crossed the ports (what replay plays back), so the recording's disk "
                     + "would not be bounded; record one or the other");
         }
-        RecordOptions.Timeline timeline = new RecordOptions.Timeline((int) Math.round(syncInterval * 1000), syncProbes,
-                host, hostEvents, heartbeatId, heartbeatMisses, date);
-        RecordOptions opt = new RecordOptions(PortLayout.parse(target, portName.format()), out, raw, meta,
-                duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs,
-                !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR), session, timeline,
-                guestTrace.config(), fileFormat.format(), limits);
+        if (targets.size() > 1) {
+            return recordSeveral();
+        }
+        RecordOptions opt = options(targets.get(0), out, raw, session,
+                !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR));
         Recorder recorder = new Recorder(opt, Native.get()).notices(l -> {
             err().println("virtio-trace: " + l);
             err().flush();
         });
         Signal.handle(new Signal("INT"), s -> recorder.interrupt());
         Signal.handle(new Signal("TERM"), s -> recorder.interrupt());
+        return summarized(recorder::run);
+    }
+
+    /** Runs a recording and prints its summary; the exit status it says, or the one its failure says. */
+    private int summarized(Callable<Summary> recording) {
         try {
-            Summary s = recorder.run();
+            Summary s = recording.call();
             s.lines().forEach(l -> err().println("virtio-trace: " + l));
             return s.exit();
         } catch (ExitException e) {
@@ -206,6 +227,61 @@ final class RecordCommand implements Callable<Integer> {
             err().println("virtio-trace: error: " + e);
             return Exit.SOFTWARE;
         }
+    }
+
+    private RecordOptions options(String target, Path out, Path rawDir, Path sessionLog, boolean progress) {
+        RecordOptions.Timeline timeline = new RecordOptions.Timeline((int) Math.round(syncInterval * 1000), syncProbes,
+                host, hostEvents, heartbeatId, heartbeatMisses, date);
+        return new RecordOptions(PortLayout.parse(target, portName.format()), out, rawDir, meta,
+                duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs, progress,
+                sessionLog, timeline, guestTrace.config(), fileFormat.format(), bounds.bounds());
+    }
+
+    /** Several TARGETs: -o, --session and --raw are directories with a file (or directory) per guest. */
+    private int recordSeveral() {
+        if (meta != null) {
+            throw new ParameterException(spec.commandLine(), "--meta holds one guest's metadata: record that guest "
+                    + "alone");
+        }
+        Path dir = output != null ? output : Path.of(".");
+        Map<String, String> byName = new LinkedHashMap<>();
+        for (String t : targets) {
+            String name = Fleet.guestName(PortLayout.parse(t, portName.format()));
+            String other = byName.putIfAbsent(name, t);
+            if (other != null) {
+                throw new ParameterException(spec.commandLine(), other + " and " + t + " would both be written as "
+                        + name + ".dat: give the guests directories of different names");
+            }
+        }
+        try {
+            for (Path d : new Path[] {dir, session, raw}) {
+                if (d != null) {
+                    Files.createDirectories(d);
+                }
+            }
+        } catch (IOException e) {
+            err().println("virtio-trace: error: cannot make the output directory: " + e);
+            return Exit.OUTPUT;
+        }
+        List<RecordOptions> guests = new ArrayList<>();
+        byName.forEach((name, t) -> guests.add(options(t, dir.resolve(name + ".dat"),
+                raw == null ? null : raw.resolve(name), session == null ? null : session.resolve(name + ".log"),
+                false)));
+        if (host != null && byName.keySet().stream().anyMatch(n -> dir.resolve(n + ".dat").toAbsolutePath().normalize()
+                .equals(host.toAbsolutePath().normalize()))) {
+            throw new ParameterException(spec.commandLine(), "--host " + host + " is a guest's output file too");
+        }
+        Fleet fleet = new Fleet(guests, Native.get(), !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR))
+                .notices(l -> {
+                    err().println("virtio-trace: " + l);
+                    err().flush();
+                });
+        Signal.handle(new Signal("INT"), s -> fleet.interrupt());
+        Signal.handle(new Signal("TERM"), s -> fleet.interrupt());
+        err().println("virtio-trace: recording " + byName.size() + " guests (" + String.join(", ", byName.keySet())
+                + ") into " + dir + "; Ctrl-C stops them all");
+        err().flush();
+        return summarized(fleet::run);
     }
 
     /** Where messages go: picocli's writer, so a caller (a test running many at once) can take them. */

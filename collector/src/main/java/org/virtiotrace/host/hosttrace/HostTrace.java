@@ -69,8 +69,9 @@ public final class HostTrace implements AutoCloseable {
         files.putAll(meta.update());
     }
 
-    /** Writes the host trace.dat naming {@code guest}; returns the summary line. */
-    public String write(Path out, long hostTraceId, TimeOptions.Guest guest, Long offsetNs, TraceDatFormat format)
+    /** Writes the host trace.dat naming its {@code guests} (a GUEST option each); returns the summary line. */
+    public String write(Path out, long hostTraceId, List<TimeOptions.Guest> guests, Long offsetNs,
+                        TraceDatFormat format)
             throws IOException {
         long t0 = System.nanoTime();
         Properties info = TraceMetadata.parseInfo(files.text(TraceMetadata.INFO).orElse(""));
@@ -83,7 +84,7 @@ public final class HostTrace implements AutoCloseable {
         }
         List<CpuData> data = CpuData.byCpu(byCpu);
         TraceDatHeader h = TraceDatHeader.from(files, info, data.size())
-                .withTime(new TimeOptions(hostTraceId, null, List.of(guest), offsetNs));
+                .withTime(new TimeOptions(hostTraceId, null, List.copyOf(guests), offsetNs));
         TraceDatWriter.write(out, h, data, format);
         return String.format("wrote %s (the host: %d CPUs, %.1f MB of pages) in %d ms", out, cpus.size(),
                 bytes / 1e6, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));

@@ -84,8 +84,8 @@ final class OutputFiles {
                     + opt.rawDir() + "/cpu*.raw)");
         }
         if (opt.output() != null) {
-            host.write(lines, ports, r.cpus().size(), r.sync().hostTraceId(), r.sync().guestTraceId(), opt.output(),
-                    r.sync().dateOffset(), opt.fileFormat());
+            host.write(lines, ports, r.cpus().size(), r.sync().guestTraceId(), opt.output(), r.sync().dateOffset(),
+                    opt.fileFormat());
         }
         return lines;
     }

@@ -2,6 +2,7 @@ package org.virtiotrace.host.record;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.List;
 import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.ports.PortNames;
 import org.virtiotrace.host.Exit;
@@ -19,17 +20,40 @@ import org.virtiotrace.host.session.SessionLog;
 public final class Recorder {
     private final RecordOptions opt;
     private final Native nat;
-    private final StopRequest stop = new StopRequest();
+    private final StopRequest stop;
+    /** The host trace a {@link Fleet} shares between its guests, or null: this recording has its own. */
+    private final HostRecording sharedHost;
+    /**
+     * Held while this recording writes its files: a fleet's guests take turns, since a write holds
+     * the guest's metadata (kallsyms and formats, ~10 MB) in two or three copies for a moment, and
+     * eight guests writing at once made the process's peak memory (measured: 397 MiB for 8 guests).
+     */
+    private final Object writing;
     private java.util.function.Consumer<String> notice = line -> System.err.println("virtio-trace: " + line);
+    private java.util.function.Consumer<java.util.List<CpuCollector>> onReading = cpus -> { };
 
     public Recorder(RecordOptions opt, Native nat) {
+        this(opt, nat, new StopRequest(), null, new Object());
+    }
+
+    /** One guest of a {@link Fleet}: its stop, its host trace and its turn to write are the fleet's. */
+    Recorder(RecordOptions opt, Native nat, StopRequest stop, HostRecording sharedHost, Object writing) {
         this.opt = opt;
         this.nat = nat;
+        this.stop = stop;
+        this.sharedHost = sharedHost;
+        this.writing = writing;
     }
 
     /** Where a line the user should see before the recording ends goes (the command's stderr). */
     public Recorder notices(java.util.function.Consumer<String> to) {
         this.notice = to;
+        return this;
+    }
+
+    /** A fleet's progress line learns this guest's collectors once its ports are being read. */
+    Recorder whenReading(java.util.function.Consumer<java.util.List<CpuCollector>> to) {
+        this.onReading = to;
         return this;
     }
 
@@ -45,16 +69,29 @@ public final class Recorder {
             throw new ExitException(Exit.NO_GUEST, ports.missing(PortNames.CONTROL, ports.cpusPresent().size()));
         }
         OutputFiles.checkWritable(opt);
+        if (sharedHost != null) {
+            return withHost(ports, sharedHost);
+        }
         // --host is refused before anything touches the ports or the guest
-        try (HostRecording host = HostRecording.prepare(opt, nat);
-             PortLock lock = PortLock.take(ports.dir(), "records from these ports; two readers would split the "
-                     + "pages between them")) {
+        try (HostRecording host = HostRecording.prepare(opt, nat, false)) {
+            return withHost(ports, host);
+        }
+    }
+
+    private Summary withHost(PortLayout ports, HostRecording host)
+            throws ExitException, IOException, InterruptedException {
+        try (PortLock lock = PortLock.take(ports.dir(), "records from these ports; two readers would split the "
+                + "pages between them")) {
             SessionLog log = RecordingLog.open(opt);
             try {
-                Recorded recorded = new Recording(opt, nat, log, stop, notice).run(ports, host);
+                Recorded recorded = new Recording(opt, nat, log, stop, notice).whenReading(onReading).run(ports, host);
                 Summary summary;
                 try {
-                    summary = Summary.of(opt, recorded, OutputFiles.write(opt, recorded, host, ports, log));
+                    List<String> written;
+                    synchronized (writing) {
+                        written = OutputFiles.write(opt, recorded, host, ports, log);
+                    }
+                    summary = Summary.of(opt, recorded, written);
                 } catch (ExitException e) {
                     String left = recorded.removeSpool();
                     throw left == null ? e : new ExitException(e.exit(), e.getMessage() + "; " + left);

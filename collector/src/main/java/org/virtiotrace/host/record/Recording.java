@@ -33,6 +33,8 @@ final class Recording {
     static final int MARKER_LOOK_MS = 50;
 
     private final java.util.function.Consumer<String> notice;
+    /** Told the CPUs' collectors once the ports are being read (a fleet's progress line). */
+    private java.util.function.Consumer<List<CpuCollector>> onReading = cpus -> { };
 
     Recording(RecordOptions opt, Native nat, SessionLog log, StopRequest stop,
               java.util.function.Consumer<String> notice) {
@@ -41,6 +43,12 @@ final class Recording {
         this.log = log;
         this.stop = stop;
         this.notice = notice;
+    }
+
+    /** {@code to} is told the collectors once every port is being read; set before {@link #run}. */
+    Recording whenReading(java.util.function.Consumer<List<CpuCollector>> to) {
+        this.onReading = to;
+        return this;
     }
 
     Recorded run(PortLayout ports, HostRecording host) throws ExitException, IOException, InterruptedException {
@@ -91,10 +99,11 @@ final class Recording {
                 warnings.add("dropped " + staleData + " bytes of trace data an earlier session left in the ports");
             }
             cpus.start();
+            onReading.accept(cpus.list());
             Progress progress = new Progress(cpus.list(), opt.progress(), opt.bounds().maxSize() > 0);
             HeartbeatWatch liveness = new HeartbeatWatch(opt.timeline().heartbeatMisses(), meta.pageSize());
             TimelineSync sync = new TimelineSync(ctl, opt.timeline().syncIntervalMs(), opt.timeline().syncProbes(),
-                    host.active(), opt.timeline().date(), log, warnings);
+                    host.active(), host.traceId(), opt.timeline().date(), log, warnings);
             if (!meta.answered() && opt.timeline().syncProbes() > 0) {
                 sync.agentSilent(); // it answered nothing so far: a clock probe would only wait too
             }
@@ -102,7 +111,7 @@ final class Recording {
             stoppedBeforeStart();
             ctl.abandonWaitsWhen(() -> false); // from here a stop is the orderly one: the tail, the update
             host.begin();
-            ctl.markWritesWith(host::mark);
+            ctl.markWritesWith(text -> host.mark(ports, text));
             guestSide("the start order cannot be sent", () -> {
                 ctl.order("1");
                 return null;
@@ -207,7 +216,9 @@ final class Recording {
         } else if (!meta.usable()) {
             dir = Path.of(opt.output() == null ? "virtio-trace.raw" : opt.output() + ".raw");
         } else {
-            dir = opt.output().toAbsolutePath().getParent().resolve(".virtio-trace-" + ProcessHandle.current().pid());
+            // the output's name too: several guests recorded by one process may share a directory
+            Path out = opt.output().toAbsolutePath();
+            dir = out.getParent().resolve(".virtio-trace-" + ProcessHandle.current().pid() + "-" + out.getFileName());
         }
         try {
             return Files.createDirectories(dir);

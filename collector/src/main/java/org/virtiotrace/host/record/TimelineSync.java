@@ -45,8 +45,9 @@ final class TimelineSync {
     /** --date: host CLOCK_REALTIME minus CLOCK_MONOTONIC, added to every time (OFFSET), or null. */
     private final Long dateOffset;
 
-    TimelineSync(ControlClient ctl, int intervalMs, int probes, boolean hostFile, boolean date, SessionLog log,
-                 List<String> warnings) {
+    /** @param hostTraceId the host file's TRACEID, which the guest's TIME_SHIFT names as its peer */
+    TimelineSync(ControlClient ctl, int intervalMs, int probes, boolean hostFile, long hostTraceId, boolean date,
+                 SessionLog log, List<String> warnings) {
         this.prober = new ClockProber(ctl::askTimed, probes);
         this.log = log;
         this.warnings = warnings;
@@ -55,7 +56,7 @@ final class TimelineSync {
         this.off = probes <= 0;
         SecureRandom r = new SecureRandom();
         this.guestTraceId = r.nextLong();
-        this.hostTraceId = r.nextLong();
+        this.hostTraceId = hostTraceId;
         this.linked = probes > 0 || hostFile;
         this.dateOffset = date ? ClockProber.wallMinusMono() : null;
         if (linked) {

@@ -27,19 +27,24 @@ public final class HostRig implements AutoCloseable {
     public final int cpus = Runtime.getRuntime().availableProcessors();
     private final List<Proc> procs = new ArrayList<>();
 
-    private HostRig(TraceInstance instance, Path work) {
+    private HostRig(TraceInstance instance, Path work, String portsName) {
         this.instance = instance;
         this.work = work;
-        this.ports = work.resolve("ports");
+        this.ports = work.resolve(portsName);
     }
 
     public static HostRig create() throws Exception {
+        return create("ports");
+    }
+
+    /** A rig whose ports directory is {@code portsName}: the name record gives its guest. */
+    public static HostRig create(String portsName) throws Exception {
         TraceInstance inst = TraceInstance.create(TracefsLocator.DEFAULT_MOUNT,
                 "vt-host-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet());
         inst.bufferSizeKb(1024);
         inst.enableEvents("sched/sched_switch");
         inst.enableEvents("timer/hrtimer_start");
-        HostRig rig = new HostRig(inst, Files.createTempDirectory("vt-host"));
+        HostRig rig = new HostRig(inst, Files.createTempDirectory("vt-host"), portsName);
         Proc setup = rig.track(Proc.virtioTrace("setup", "--cpus", Integer.toString(rig.cpus), rig.ports.toString()));
         if (setup.waitFor(Duration.ofSeconds(30)) != 0) {
             rig.close();

@@ -1,6 +1,5 @@
 package org.virtiotrace.core.wire;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -19,28 +18,39 @@ import java.util.zip.DataFormatException;
  * <p>Not thread-safe: one reader owns it.
  */
 public final class ReplyScanner {
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /** Smallest buffer; a larger one, grown for a large reply, is let go once that reply is read. */
+    private static final int MIN_BUFFER = 64 << 10;
+    /**
+     * The bytes not yet made into replies: {@code buf[0..size)}, scanned where they lie. A copy of
+     * them at every read made a multi-megabyte reply (the metadata) cost its size squared over the
+     * read size in garbage: ~70 MB for 3 MB, and a fleet of guests fetching at once grew the heap by that.
+     */
+    private byte[] buf = new byte[MIN_BUFFER];
+    private int size;
     private final List<String> problems = new ArrayList<>();
     private long noiseBytes;
 
     /** Feeds bytes; returns the replies they completed, in order. */
     public List<ReplyFrame> feed(byte[] data, int off, int len) {
-        pending.write(data, off, len);
+        if (size + len > size) {
+            buf = Arrays.copyOf(buf, Math.max(size * 2, size + len));
+        }
+        System.arraycopy(data, off, buf, size, len);
+        size += len;
         List<ReplyFrame> out = new ArrayList<>();
-        byte[] buf = pending.toByteArray();
         int pos = 0;
         while (true) {
-            int start = indexOfMagic(buf, pos);
+            int start = indexOfMagic(buf, pos, size);
             if (start < 0) {
                 // keep a tail that could be the start of a magic split across reads
-                int keep = Math.min(ReplyFrame.MAGIC.length - 1, buf.length - pos);
-                noiseBytes += buf.length - pos - keep;
-                pos = buf.length - keep;
+                int keep = Math.min(ReplyFrame.MAGIC.length - 1, size - pos);
+                noiseBytes += size - pos - keep;
+                pos = size - keep;
                 break;
             }
             noiseBytes += start - pos;
             pos = start;
-            if (buf.length - pos < ReplyFrame.HEADER_SIZE) {
+            if (size - pos < ReplyFrame.HEADER_SIZE) {
                 break;
             }
             ByteBuffer h = ByteBuffer.wrap(buf, pos, ReplyFrame.HEADER_SIZE).slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -54,10 +64,10 @@ public final class ReplyScanner {
                 pos += 1;
                 continue;
             }
-            if (buf.length - pos - ReplyFrame.HEADER_SIZE < length) {
+            if (size - pos - ReplyFrame.HEADER_SIZE < length) {
                 // Still waiting for the payload; but if a whole, valid reply already sits inside
                 // the awaited bytes, this one was cut short (the agent gave up on it).
-                int inner = wholeReplyWithin(buf, pos + 1);
+                int inner = wholeReplyWithin(buf, pos + 1, size);
                 if (inner < 0) {
                     break;
                 }
@@ -87,21 +97,28 @@ public final class ReplyScanner {
             }
             out.add(new ReplyFrame(h.get(5), id, body));
         }
-        pending.reset();
-        pending.write(buf, pos, buf.length - pos);
+        int left = size - pos;
+        if (buf.length > MIN_BUFFER && left <= MIN_BUFFER) {
+            byte[] smaller = new byte[MIN_BUFFER];
+            System.arraycopy(buf, pos, smaller, 0, left);
+            buf = smaller;
+        } else {
+            System.arraycopy(buf, pos, buf, 0, left);
+        }
+        size = left;
         return out;
     }
 
     /** Where a complete reply with valid CRCs starts at or after {@code from}, or -1. */
-    private static int wholeReplyWithin(byte[] b, int from) {
-        for (int at = indexOfMagic(b, from); at >= 0; at = indexOfMagic(b, at + 1)) {
-            if (b.length - at < ReplyFrame.HEADER_SIZE) {
+    private static int wholeReplyWithin(byte[] b, int from, int end) {
+        for (int at = indexOfMagic(b, from, end); at >= 0; at = indexOfMagic(b, at + 1, end)) {
+            if (end - at < ReplyFrame.HEADER_SIZE) {
                 return -1;
             }
             ByteBuffer h = ByteBuffer.wrap(b, at, ReplyFrame.HEADER_SIZE).slice().order(ByteOrder.LITTLE_ENDIAN);
             int length = h.getInt(12);
             if (ReplyFrame.crc(b, at, 24) == (h.getInt(24) & 0xffffffffL) && length >= 0
-                    && b.length - at - ReplyFrame.HEADER_SIZE >= length
+                    && end - at - ReplyFrame.HEADER_SIZE >= length
                     && ReplyFrame.crc(b, at + ReplyFrame.HEADER_SIZE, length) == (h.getInt(20) & 0xffffffffL)) {
                 return at;
             }
@@ -109,10 +126,10 @@ public final class ReplyScanner {
         return -1;
     }
 
-    private static int indexOfMagic(byte[] b, int from) {
+    private static int indexOfMagic(byte[] b, int from, int end) {
         byte[] m = ReplyFrame.MAGIC;
         outer:
-        for (int i = from; i <= b.length - m.length; i++) {
+        for (int i = from; i <= end - m.length; i++) {
             for (int j = 0; j < m.length; j++) {
                 if (b[i + j] != m[j]) {
                     continue outer;
@@ -137,13 +154,12 @@ public final class ReplyScanner {
 
     /** Null when nothing is half-read; else what a truncated reply got before the stream stopped. */
     public String pendingDescription() {
-        byte[] buf = pending.toByteArray();
-        int at = indexOfMagic(buf, 0);
-        if (at < 0 || buf.length - at < ReplyFrame.HEADER_SIZE) {
-            return at < 0 ? null : "a reply header cut after " + (buf.length - at) + " bytes";
+        int at = indexOfMagic(buf, 0, size);
+        if (at < 0 || size - at < ReplyFrame.HEADER_SIZE) {
+            return at < 0 ? null : "a reply header cut after " + (size - at) + " bytes";
         }
         ByteBuffer h = ByteBuffer.wrap(buf, at, ReplyFrame.HEADER_SIZE).slice().order(ByteOrder.LITTLE_ENDIAN);
-        return "reply " + (h.getInt(8) & 0xffffffffL) + " cut after " + (buf.length - at - ReplyFrame.HEADER_SIZE)
+        return "reply " + (h.getInt(8) & 0xffffffffL) + " cut after " + (size - at - ReplyFrame.HEADER_SIZE)
                 + " of " + h.getInt(12) + " payload bytes";
     }
 }

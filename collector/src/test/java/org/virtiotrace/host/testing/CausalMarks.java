@@ -1,0 +1,107 @@
+package org.virtiotrace.host.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.virtiotrace.core.tracefs.TraceInstance;
+import org.virtiotrace.core.tracefs.TracefsLocator;
+
+/**
+ * Markers in a known order across files that are merged later: "TAG A i" in one guest's
+ * instance, "TAG B i" in the recording's host instance, "TAG C i" in a guest's instance (the same
+ * one or another), from one thread, over and over, the even ones 2 ms apart. The merged report
+ * must keep A before B before C wherever the spacing beats the clock-sync bound.
+ */
+public final class CausalMarks {
+    private final String tag;
+    private volatile Exception failure;
+
+    private CausalMarks(String tag) {
+        this.tag = tag;
+    }
+
+    /** Starts marking once the recording's host instance traces, until {@code going} says no. */
+    public static CausalMarks start(String tag, TraceInstance a, TraceInstance c, BooleanSupplier going) {
+        CausalMarks m = new CausalMarks(tag);
+        Thread t = new Thread(() -> m.mark(a, c, going), "causal-marks");
+        t.setDaemon(true);
+        t.start();
+        return m;
+    }
+
+    private void mark(TraceInstance a, TraceInstance c, BooleanSupplier going) {
+        try {
+            Path host = null;
+            for (int i = 0; i < 300 && host == null; i++) {
+                host = tracingHostInstance().orElse(null);
+                Thread.sleep(10);
+            }
+            Path hostMarker = host.resolve("trace_marker");
+            for (int i = 0; going.getAsBoolean(); i++) {
+                try {
+                    a.mark(tag + " A " + i);
+                    spaced(i);
+                    Files.write(hostMarker, (tag + " B " + i).getBytes(StandardCharsets.UTF_8),
+                            StandardOpenOption.WRITE);
+                    spaced(i);
+                    c.mark(tag + " C " + i);
+                } catch (java.io.IOException e) {
+                    failure = e; // EBADF: an instance is not tracing (yet, or any more); a torn triple
+                }
+                Thread.sleep(7);
+            }
+        } catch (Exception e) {
+            failure = e; // the instance went away with the recording (or never came)
+        }
+    }
+
+    /** What stopped a triple last, or null. */
+    public Exception failure() {
+        return failure;
+    }
+
+    /** Each triple's times in a merged report ({@code trace-cmd report -t}): A, B, C; NaN where one is missing. */
+    public Map<Integer, double[]> triples(List<String> reportLines) {
+        Pattern p = Pattern.compile("\\s(\\d+\\.\\d{9}): .*" + Pattern.quote(tag) + " ([ABC]) (\\d+)");
+        Map<Integer, double[]> triples = new HashMap<>();
+        for (String l : reportLines) {
+            Matcher m = p.matcher(l);
+            if (m.find()) {
+                triples.computeIfAbsent(Integer.parseInt(m.group(3)), k -> new double[] {Double.NaN, Double.NaN,
+                    Double.NaN})[m.group(2).charAt(0) - 'A'] = Double.parseDouble(m.group(1));
+            }
+        }
+        return triples;
+    }
+
+    /** The host instance record made for --host, once it traces (before, writes fail with EBADF). */
+    private static Optional<Path> tracingHostInstance() throws java.io.IOException {
+        try (Stream<Path> s = Files.list(TracefsLocator.DEFAULT_MOUNT.resolve("instances"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("virtio-trace-host-"))
+                    .filter(CausalMarks::tracing).findFirst();
+        }
+    }
+
+    private static boolean tracing(Path instance) {
+        try {
+            return Files.readString(instance.resolve("tracing_on")).strip().equals("1");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static void spaced(int i) throws InterruptedException {
+        if (i % 2 == 0) {
+            Thread.sleep(2);
+        }
+    }
+}
