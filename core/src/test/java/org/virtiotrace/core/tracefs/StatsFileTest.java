@@ -29,6 +29,12 @@ class StatsFileTest {
     }
 
     @Test
+    void read_as_text_a_count_the_file_lacks_is_zero_and_a_timestamp_is_no_count() {
+        assertEquals(new CpuStats(5, 0, 0, 0, 9),
+                CpuStats.parse("entries: 5\nnow ts: 34213.992464\nbytes: 100\nread events: 9\n"));
+    }
+
+    @Test
     void a_missing_file_reads_as_unknown() {
         assertNull(new StatsFile(Native.get(), dir.resolve("gone").toString()).read());
     }
