@@ -118,9 +118,11 @@ class GuestEndToEndTest {
 
     @Test
     void a_host_that_stops_reading_for_10_s_gets_every_event_afterwards_from_the_agents_memory() throws Exception {
-        // a 256 KiB kernel buffer holds the load for the 100 ms before memory takes over (about
-        // 0.1-0.2 MB/s per vCPU reach the ports here); 64 MiB rings hold 10 s of it and more
-        AgentSession s = guest.startAgent("stall-ring", Map.of("EVENTS", "sched irq", "BUFFER_KB", "256"),
+        // a 128 KiB kernel buffer holds the load for the 100 ms before memory takes over (about
+        // 0.1-0.2 MB/s per vCPU reach the ports here); 64 MiB rings hold 10 s of it and more.
+        // (With 256 KiB a slow run once stalled one port late and kept 233 KB in memory: the
+        // proof below needs the ring to have held more than the kernel could.)
+        AgentSession s = guest.startAgent("stall-ring", Map.of("EVENTS", "sched irq", "BUFFER_KB", "128"),
                 "-s", "64K", "--ring-size", "64M", "--stall-timeout", "100");
         traceWithAHostThatStopsReadingFor10Seconds();
         assertEquals(0, s.stop(), s.all());
@@ -132,7 +134,7 @@ class GuestEndToEndTest {
         while (m.find()) {
             mostThroughMemory = Math.max(mostThroughMemory, Long.parseLong(m.group(1)));
         }
-        assertTrue(mostThroughMemory > 256 * 1024, "more than the kernel's own buffer must have waited in "
+        assertTrue(mostThroughMemory > 128 * 1024, "more than the kernel's own buffer must have waited in "
                 + "memory, or the test proves nothing" + s.all());
         assertFalse(log.contains("the kernel overwrote"), "the kernel lost events during the stall" + s.all());
         for (int cpu = 0; cpu < 2; cpu++) {
