@@ -27,7 +27,7 @@ public record Summary(int exit, List<String> lines) {
         lines.add(String.format("recorded %s from %s: %d CPU%s, %d pages (%.1f MB), %d events lost in the guest%s%s",
                 Progress.seconds(r.stoppedNanos() - r.startedNanos()), opt.ports().target(), r.cpus().size(),
                 r.cpus().size() == 1 ? "" : "s", total, total * r.meta().pageSize() / 1e6, lost,
-                uncounted == 0 ? "" : " (and more on " + uncounted + " pages that could not count them)",
+                uncounted == 0 ? "" : " (and more on " + pages(uncounted) + " that could not count them)",
                 r.meta().answered() ? ", metadata in " + r.meta().fetchMs() + " ms" : ""));
         String marker = opt.bounds().untilMarker();
         if (marker != null) {
@@ -75,7 +75,7 @@ public record Summary(int exit, List<String> lines) {
             b.append(", heartbeats up to ").append(c.lastHeartbeat());
         }
         if (c.pagesWithUncountedLoss() > 0) {
-            b.append(" (and ").append(c.pagesWithUncountedLoss()).append(" pages with an unknown number)");
+            b.append(" (and ").append(pages(c.pagesWithUncountedLoss())).append(" with an unknown number)");
         }
         if (c.tornPages() > 0) {
             b.append("; ").append(c.tornPages()).append(" torn pages refused (the first after ")
@@ -95,5 +95,9 @@ public record Summary(int exit, List<String> lines) {
             b.append("; failed: ").append(c.failure());
         }
         return b.toString();
+    }
+
+    private static String pages(long n) {
+        return n + (n == 1 ? " page" : " pages");
     }
 }
