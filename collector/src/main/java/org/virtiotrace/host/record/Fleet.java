@@ -85,7 +85,11 @@ public final class Fleet {
                 hostLines.add("warning: the host trace did not end cleanly: " + e.getMessage());
             }
             host.writeFleet(hostLines, guests.stream().map(g -> HostRecording.name(g.ports())).toList());
-            each.addAll(List.of(results));
+            for (int i = 0; i < results.length; i++) {
+                // null: the guest's thread ended on an Error (out of memory, say), not an exception
+                each.add(results[i] != null ? results[i] : new Summary(Exit.SOFTWARE,
+                        List.of(HostRecording.name(guests.get(i).ports()) + ": error: its recording ended abruptly")));
+            }
         }
         return combined(each, hostLines);
     }

@@ -25,8 +25,9 @@ public final class Recorder {
     private final HostRecording sharedHost;
     /**
      * Held while this recording writes its files: a fleet's guests take turns, since a write holds
-     * the guest's metadata (kallsyms and formats, ~10 MB) in two or three copies for a moment, and
-     * eight guests writing at once made the process's peak memory (measured: 397 MiB for 8 guests).
+     * the guest's metadata (kallsyms and formats, ~10 MB) in more than one copy for a moment, and
+     * eight at once add up (with 8 guests the process's memory rose ~80 MB at the end; taking turns
+     * alone took its peak only from 397 to 389 MiB: the heap flags of the launcher did the rest).
      */
     private final Object writing;
     private java.util.function.Consumer<String> notice = line -> System.err.println("virtio-trace: " + line);
