@@ -46,7 +46,9 @@ public final class CausalMarks {
                 Thread.sleep(10);
             }
             Path hostMarker = host.resolve("trace_marker");
-            for (int i = 0; going.getAsBoolean(); i++) {
+            // stops once the host instance has stopped tracing: a write still open on it at its
+            // removal would keep record from removing it (EBUSY)
+            for (int i = 0; going.getAsBoolean() && tracing(host); i++) {
                 try {
                     a.mark(tag + " A " + i);
                     spaced(i);
