@@ -11,7 +11,8 @@ import org.virtiotrace.core.nativeio.NativeException;
 public final class PortOpener {
     /**
      * What a FIFO standing in for a port is given to hold at least. A real virtio port takes
-     * ~576 KiB before a write blocks (NOTES), a FIFO 64 KiB: a pump's chunk (a page latency's
+     * about 128 writes before one blocks (its virtqueue's buffers; ~576 KiB of page-sized writes, NOTES,
+     * several MB of whole chunks), a FIFO 64 KiB: a pump's chunk (a page latency's
      * worth, ~250 KiB under a light load) went into a FIFO in four writes with a wait for the
      * reader between each, three wake-ups per chunk that a port does not cost. 1 MiB, as
      * virtio-trace record gives the FIFOs it reads (FifoLink), so neither end shrinks the other's.

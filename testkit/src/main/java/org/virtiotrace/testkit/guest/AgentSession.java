@@ -148,6 +148,24 @@ public final class AgentSession {
         return stats("stats-after").get(cpu)[1] - stats("stats-before").get(cpu)[1];
     }
 
+    /**
+     * Events the guest's kernel has overwritten so far in the session, on every CPU: asked in
+     * the guest now, while the session runs.
+     */
+    public long overrunSoFar() throws IOException, InterruptedException {
+        long now = 0;
+        for (String n : guest.sh("sed -n 's/^overrun: //p' /sys/kernel/tracing/per_cpu/cpu*/stats").split("\\s+")) {
+            if (!n.isEmpty()) {
+                now += Long.parseLong(n);
+            }
+        }
+        long before = 0;
+        for (long[] counts : stats("stats-before").values()) {
+            before += counts[1];
+        }
+        return now - before;
+    }
+
     /** What the host's ends of CPU {@code cpu}'s port received, as a checked page stream. */
     public PageStream received(int cpu) throws IOException {
         return PageStream.of(guest.hostPorts().received(cpu), QemuGuest.PAGE);
