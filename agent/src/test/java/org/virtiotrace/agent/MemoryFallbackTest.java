@@ -88,6 +88,29 @@ class MemoryFallbackTest {
     }
 
     @Test
+    void what_the_kernel_overwrites_after_a_stop_order_is_not_blamed_on_the_stall() throws Exception {
+        rig = Rig.create(1024, CpuList.parse("0"));
+        AgentProcess agent = rig.startAgent("--cpus", "0", "--ring-size", "16M", "--stall-timeout", "200",
+                "--pipe-size", "64K");
+        rig.host.send("1\n");
+        rig.mark(0, 11_000, 100, 0); // ~1.3 MB: the port and the pipe fill up
+        agent.awaitLog(l -> l.contains("keeping pages in memory"), Duration.ofSeconds(5));
+        rig.mark(0, 1000, 100, 11_000); // to memory: nothing lost
+        Thread.sleep(300);
+        rig.host.send("0\n");
+        agent.awaitLog(l -> l.contains("stop order"), Duration.ofSeconds(5));
+        Thread.sleep(300); // the tail taken, reading paused
+        long before = rig.kernelLost(0);
+        rig.mark(0, 20_000, 100, 12_000); // ~2.3 MB into a 1 MiB buffer nobody reads: overwritten
+        assertTrue(rig.kernelLost(0) > before, "the load after the stop overflowed the buffer");
+        rig.host.drainUntilQuiet(500, 20_000); // the host reads again: the backlog goes
+        agent.awaitLog(l -> l.contains("took the backlog"), Duration.ofSeconds(10));
+        assertTrue(agent.stderr().stream().noneMatch(l -> l.contains("the kernel overwrote")),
+                "the stall's report counts only while the agent read: " + agent.stderr());
+        assertNull(Markers.gapIn(Markers.in(rig.host.received(0)), 0, 12_000), "every marker before the stop");
+    }
+
+    @Test
     void a_host_that_never_reads_keeps_the_newest_pages_and_the_ring_counts_what_it_overwrote() throws Exception {
         rig = Rig.create(256, CpuList.parse("0"));
         rig.startAgent("--cpus", "0", "--ring-size", "256K", "--stall-timeout", "100", "--pipe-size", "64K");

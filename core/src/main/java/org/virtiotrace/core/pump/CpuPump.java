@@ -196,6 +196,7 @@ public final class CpuPump implements Runnable {
             if (runEnded || running) {
                 tail.finish();
                 running = false;
+                delivery.readingPaused();
                 if (sources.lent()) {
                     giveBack();
                 }
@@ -207,6 +208,7 @@ public final class CpuPump implements Runnable {
         }
         if (!running) {
             running = true;
+            delivery.readingResumed();
             firstPage = true;
             waitMs = FIRST_WAIT_MS;
             quietWaitMs = 0;

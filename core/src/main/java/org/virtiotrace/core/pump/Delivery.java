@@ -68,6 +68,16 @@ final class Delivery {
     void statsFrom(java.nio.file.Path statsFile) {
         stall.statsFrom(statsFile);
     }
+    /** A stop order paused reading; see {@link StallReport#readingPaused}. */
+    void readingPaused() {
+        stall.readingPaused();
+    }
+
+    /** A start order resumed reading. */
+    void readingResumed() {
+        stall.readingResumed();
+    }
+
     /** Bytes the pump put in the pipe that are not delivered yet. */
     long bytesInPipe() {
         return inPipe;

@@ -30,8 +30,16 @@ final class StallReport {
     private StatsFile stats;
     private final PageRing ring;
     private long stalledSince;
+    /** The kernel's counts when the stall began, or when reading resumed in it; null while paused. */
     private CpuStats statsAtStall;
     private RingStats ringAtStall;
+    /**
+     * A stop order paused reading during the stall: what the kernel overwrites from then on is
+     * the order's doing (the load goes on, nobody reads), not the port's, and is not counted.
+     */
+    private boolean paused;
+    /** What the kernel overwrote in the stall while the agent read, before a pause. */
+    private long lostBeforePause;
 
     /** @param ring the pump's memory ring; null in -o mode */
     StallReport(int cpu, Native nat, Path statsFile, PageRing ring) {
@@ -52,6 +60,28 @@ final class StallReport {
             stalledSince = now;
             statsAtStall = statsOrNull();
             ringAtStall = ring == null ? null : ring.stats();
+            paused = false;
+            lostBeforePause = 0;
+        }
+    }
+
+    /** A stop order paused reading (its tail delivered): the kernel's losses stop being the stall's. */
+    void readingPaused() {
+        if (stalledSince != 0 && !paused) {
+            CpuStats now = statsOrNull();
+            if (statsAtStall != null && now != null) {
+                lostBeforePause += now.lostSince(statsAtStall);
+            }
+            statsAtStall = null;
+            paused = true;
+        }
+    }
+
+    /** A start order resumed reading while the port still holds up: losses count again from now. */
+    void readingResumed() {
+        if (stalledSince != 0 && paused) {
+            statsAtStall = statsOrNull();
+            paused = false;
         }
     }
 
@@ -101,11 +131,14 @@ final class StallReport {
      * the port's return, ends the stall.
      */
     private boolean reportKernelLoss(double secs, Sink port) {
-        CpuStats after = statsOrNull();
-        if (statsAtStall == null || after == null) {
-            return false;
+        long lost = lostBeforePause;
+        if (!paused) {
+            CpuStats after = statsOrNull();
+            if (statsAtStall == null || after == null) {
+                return false;
+            }
+            lost += after.lostSince(statsAtStall);
         }
-        long lost = after.lostSince(statsAtStall);
         String took = Double.isNaN(secs) ? "meanwhile" : String.format("in the %.1f s it accepted nothing", secs);
         if (lost > 0) {
             Log.warn("cpu%d: the kernel overwrote %d events %s", cpu, lost, took);
