@@ -5,10 +5,11 @@
 # appears, real /dev/vportNpM nodes under the hardened unit, hot-unplug of the port (BindsTo=).
 #
 #   systemd-guest.sh prepare                  build (once, cached) the guest; prints ROOT= KERNEL= INITRD=
-#   systemd-guest.sh boot -w WORK [-c CPUS] [-m MiB] [-t SECONDS]
+#   systemd-guest.sh boot -w WORK [-c CPUS] [-m MiB] [-t SECONDS] [-n]
 #                                             boot it (foreground; QEMU's exit status). In WORK:
 #                                             fifo/NAME.in|.out (the ports' pipe chardevs), qmp.sock,
-#                                             console.log, qemu.log, share/ (9p, /vta in the guest)
+#                                             console.log, qemu.log, share/ (9p, /vta in the guest);
+#                                             -n: no ports and no virtio-serial controller (for attach)
 #   systemd-guest.sh exec WORK [-t SECONDS] -- COMMAND...
 #                                             run COMMAND (bash -c) in the booted guest as root;
 #                                             prints its output, exits with its status (124: timeout)
@@ -231,10 +232,10 @@ EOF
 
 # ---------------------------------------------------------------------------------------
 boot() {
-  local cpus=2 mem=1536 timeout=900 work= o
+  local cpus=2 mem=1536 timeout=900 work= ports=1 o
   OPTIND=1
-  while getopts "c:m:t:w:" o; do
-    case $o in c) cpus=$OPTARG ;; m) mem=$OPTARG ;; t) timeout=$OPTARG ;; w) work=$OPTARG ;; *) exit 125 ;; esac
+  while getopts "c:m:t:w:n" o; do
+    case $o in c) cpus=$OPTARG ;; m) mem=$OPTARG ;; t) timeout=$OPTARG ;; w) work=$OPTARG ;; n) ports=0 ;; *) exit 125 ;; esac
   done
   [ -n "$work" ] || die "boot: -w WORK missing"
   mkdir -p "$work/fifo" "$work/share/cmd"
@@ -254,14 +255,16 @@ boot() {
       -qmp "unix:$work/qmp.sock,server=on,wait=off"
       -device virtio-rng-pci
       -virtfs "local,path=$ROOT,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
-      -virtfs "local,path=$work/share,mount_tag=work,security_model=none,multidevs=remap"
-      -device virtio-serial-pci,id=vser0
+      -virtfs "local,path=$work/share,mount_tag=work,security_model=none,multidevs=remap")
+  if [ "$ports" = 1 ]; then
+    args+=(-device virtio-serial-pci,id=vser0
       -chardev "pipe,id=ctl,path=$work/fifo/agent-ctl-path"
       -device virtserialport,bus=vser0.0,nr=1,chardev=ctl,name=agent-ctl-path,id=ctlport)
-  for ((i = 0; i < cpus; i++)); do
-    args+=(-chardev "pipe,id=trace$i,path=$work/fifo/trace-path-cpu$i"
-           -device "virtserialport,bus=vser0.0,nr=$((i + 2)),chardev=trace$i,name=trace-path-cpu$i,id=traceport$i")
-  done
+    for ((i = 0; i < cpus; i++)); do
+      args+=(-chardev "pipe,id=trace$i,path=$work/fifo/trace-path-cpu$i"
+             -device "virtserialport,bus=vser0.0,nr=$((i + 2)),chardev=trace$i,name=trace-path-cpu$i,id=traceport$i")
+    done
+  fi
   exec timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" > "$work/qemu.log" 2>&1
 }
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
-        subcommands = {SetupCommand.class, RecordCommand.class, DumpCommand.class, ReplayCommand.class,
+        subcommands = {SetupCommand.class, AttachCommand.class, DetachCommand.class, RecordCommand.class, DumpCommand.class, ReplayCommand.class,
             SyncReportCommand.class, HeartbeatCommand.class, ListCommand.class, RestoreCommand.class,
             DemoCommand.class},
         header = "Record a guest's kernel trace over virtio-serial into a trace.dat (host side of trace-agent).",
@@ -22,6 +22,10 @@ import picocli.CommandLine.Spec;
             "  virtio-trace setup --cpus 2 /var/lib/virtio-trace/vm1",
             "  virtio-trace record /var/lib/virtio-trace/vm1 -o vm1.dat",
             "  trace-cmd report vm1.dat",
+            "",
+            "A guest that is already running gets the same ports without a restart: 'attach --qmp SOCKET DIR' "
+                + "hot-adds them through QEMU's monitor (the guest's udev rule starts the agent), 'detach --qmp "
+                + "SOCKET' takes them away.",
             "",
             "'record --session LOG' also keeps everything that crossed the ports in a session log (QEMU simpletrace "
                 + "v4); 'dump' prints it, 'replay' makes the trace.dat again from it, plays the guest's side back into "
@@ -61,6 +65,8 @@ import picocli.CommandLine.Spec;
             "10:replay --against-agent: the live agent did something else than the recorded one",
             "11:record --host: the host's trace cannot be recorded (no tracefs, not root, an unknown --host-events name)",
             "12:record: SIGINT or SIGTERM before tracing started: the guest was not started, nothing was recorded",
+            "13:attach/detach: QEMU's monitor cannot be reached, or it refused the change (one line says why; "
+                + "attach takes back what it added)",
         })
 public final class VirtioTraceCommand implements Runnable {
     @Spec
@@ -68,6 +74,6 @@ public final class VirtioTraceCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is needed: setup, record, list, dump or replay (see --help)");
+        throw new ParameterException(spec.commandLine(), "a command is needed: setup, attach, record, list, dump or replay (see --help)");
     }
 }

@@ -29,7 +29,7 @@ public final class QemuThreads {
 
     /** The QEMU process holding a file of {@code portDir} open (its pipe or socket chardevs), if one does. */
     public static Optional<Long> holderOf(Path portDir) {
-        Path dir = portDir.toAbsolutePath().normalize();
+        Path dir = real(portDir);
         Set<String> sockets = socketsUnder(dir);
         long self = ProcessHandle.current().pid();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
@@ -44,6 +44,15 @@ public final class QemuThreads {
             return Optional.empty();
         }
         return Optional.empty();
+    }
+
+    /** The directory as QEMU's open files name it: a symlinked port directory resolved. */
+    private static Path real(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            return dir.toAbsolutePath().normalize();
+        }
     }
 
     private static boolean isQemu(Path proc) {

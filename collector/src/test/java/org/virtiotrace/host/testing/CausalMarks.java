@@ -86,14 +86,15 @@ public final class CausalMarks {
     }
 
     /** The host instance record made for --host, once it traces (before, writes fail with EBADF). */
-    private static Optional<Path> tracingHostInstance() throws java.io.IOException {
+    public static Optional<Path> tracingHostInstance() throws java.io.IOException {
         try (Stream<Path> s = Files.list(TracefsLocator.DEFAULT_MOUNT.resolve("instances"))) {
             return s.filter(p -> p.getFileName().toString().startsWith("virtio-trace-host-"))
                     .filter(CausalMarks::tracing).findFirst();
         }
     }
 
-    private static boolean tracing(Path instance) {
+    /** Whether {@code instance} traces now. */
+    public static boolean tracing(Path instance) {
         try {
             return Files.readString(instance.resolve("tracing_on")).strip().equals("1");
         } catch (java.io.IOException e) {

@@ -94,6 +94,20 @@ public final class QemuGuest implements AutoCloseable {
                 work.toString(), "-c", Integer.toString(cpus), "-t", "1800"), true, Duration.ofSeconds(600));
     }
 
+    /**
+     * The same systemd guest with no virtio-trace ports and no virtio-serial controller, as a VM
+     * started without setup's options is: for attach. Its QMP monitor is WORK/qmp.sock.
+     */
+    public static QemuGuest systemdWithoutPorts(Path work, int cpus) throws IOException, InterruptedException {
+        return boot(work, cpus, List.of("bash", scripts().resolve("systemd-guest.sh").toString(), "boot", "-n", "-w",
+                work.toString(), "-c", Integer.toString(cpus), "-t", "1800"), true, Duration.ofSeconds(600));
+    }
+
+    /** The guest's QMP monitor socket. */
+    public Path qmpSocket() {
+        return work.resolve("qmp.sock");
+    }
+
     private static QemuGuest boot(Path work, int cpus, List<String> cmd, boolean systemd, Duration within)
             throws IOException, InterruptedException {
         if (Files.exists(work)) {
