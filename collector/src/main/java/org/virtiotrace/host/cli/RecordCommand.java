@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.virtiotrace.core.cli.IntegerLiteral;
+import org.virtiotrace.core.config.TraceConfig;
 import org.virtiotrace.core.heartbeat.HeartbeatRecord;
 import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.nativeio.SystemCalls;
@@ -94,7 +95,8 @@ final class RecordCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(paramLabel = "TARGET", arity = "1..*", description = "DIR or unix:DIR: where the guest's ports are; "
-            + "several for several guests in one recording.")
+            + "several for several guests in one recording. With several, the guest options (-e, -f, -b, -p, ...) "
+            + "before the first TARGET are every guest's, and those after a TARGET are that guest's too.")
     List<String> targets;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
@@ -204,7 +206,7 @@ final class RecordCommand implements Callable<Integer> {
             return recordSeveral();
         }
         RecordOptions opt = options(targets.get(0), out, raw, session,
-                !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR));
+                !noProgress && SystemCalls.get().isTerminal(SystemCalls.STDERR), guestTrace.config());
         Recorder recorder = new Recorder(opt, Native.get()).notices(l -> {
             err().println("virtio-trace: " + l);
             err().flush();
@@ -229,12 +231,13 @@ final class RecordCommand implements Callable<Integer> {
         }
     }
 
-    private RecordOptions options(String target, Path out, Path rawDir, Path sessionLog, boolean progress) {
+    private RecordOptions options(String target, Path out, Path rawDir, Path sessionLog, boolean progress,
+            TraceConfig traceConfig) {
         RecordOptions.Timeline timeline = new RecordOptions.Timeline((int) Math.round(syncInterval * 1000), syncProbes,
                 host, hostEvents, heartbeatId, heartbeatMisses, date);
         return new RecordOptions(PortLayout.parse(target, portName.format()), out, rawDir, meta,
                 duration == null ? null : Duration.ofMillis((long) (duration * 1000)), answerTimeoutMs, progress,
-                sessionLog, timeline, guestTrace.config(), fileFormat.format(), bounds.bounds());
+                sessionLog, timeline, traceConfig, fileFormat.format(), bounds.bounds());
     }
 
     /** Several TARGETs: -o, --session and --raw are directories with a file (or directory) per guest. */
@@ -263,10 +266,17 @@ final class RecordCommand implements Callable<Integer> {
             err().println("virtio-trace: error: cannot make the output directory: " + e);
             return Exit.OUTPUT;
         }
+        // the command line as given, from after "record": where each guest option stands
+        List<String> given = spec.commandLine().getParseResult().originalArgs();
+        List<TraceConfig> configs = PerGuestOptions.configs(spec, given.subList(given.indexOf(spec.name()) + 1,
+                given.size()), targets);
         List<RecordOptions> guests = new ArrayList<>();
-        byName.forEach((name, t) -> guests.add(options(t, dir.resolve(name + ".dat"),
-                raw == null ? null : raw.resolve(name), session == null ? null : session.resolve(name + ".log"),
-                false)));
+        int g = 0;
+        for (Map.Entry<String, String> e : byName.entrySet()) {
+            String name = e.getKey();
+            guests.add(options(e.getValue(), dir.resolve(name + ".dat"), raw == null ? null : raw.resolve(name),
+                    session == null ? null : session.resolve(name + ".log"), false, configs.get(g++)));
+        }
         if (host != null && byName.keySet().stream().anyMatch(n -> dir.resolve(n + ".dat").toAbsolutePath().normalize()
                 .equals(host.toAbsolutePath().normalize()))) {
             throw new ParameterException(spec.commandLine(), "--host " + host + " is a guest's output file too");

@@ -8,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,6 +117,42 @@ class ManyGuestsTest {
         }
         assertTrue(rec.stderr().lines().anyMatch(l -> l.startsWith("virtio-trace: vm1: recorded")
                 && !l.contains("ended early")), "guest 1 was recorded to the end: " + rec.stderr());
+    }
+
+    @Test
+    void options_before_the_first_target_are_every_guests_and_those_after_a_target_its_own() throws Exception {
+        vm1.startAgent();
+        vm2.startAgent();
+        Path out = vm1.work.resolve("out");
+        Proc rec = vm1.track(Proc.virtioTrace("record", "-e", "sched:sched_switch", vm1.ports.toString(),
+                vm2.ports.toString(), "-e", "sched:sched_wakeup", "-o", out.toString(), "--duration", "2",
+                "--no-progress"));
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(90)), rec.stderr());
+        assertEquals(Set.of("sched_switch"), names(TraceCmd.report(out.resolve("vm1.dat"))), "vm1: the shared -e only");
+        assertEquals(Set.of("sched_switch", "sched_wakeup"), names(TraceCmd.report(out.resolve("vm2.dat"))),
+                "vm2: the shared -e and its own");
+    }
+
+    @Test
+    void a_guests_own_option_that_is_wrong_is_refused_naming_the_guest() throws Exception {
+        Proc rec = vm1.track(Proc.virtioTrace("record", vm1.ports.toString(), vm2.ports.toString(), "-b", "-5",
+                "-o", vm1.work.resolve("out").toString()));
+        assertEquals(Exit.USAGE, rec.waitFor(Duration.ofSeconds(30)), rec.stderr());
+        assertTrue(rec.stderr().contains(vm2.ports + ": -b -5: must be positive"), rec.stderr());
+    }
+
+    /** The events in a report, the agent's heartbeats left out. */
+    private static Set<String> names(TraceCmd.Run r) {
+        assertEquals(0, r.exit(), r.err());
+        Set<String> names = new TreeSet<>();
+        Pattern name = Pattern.compile("\\[\\d{3,}\\]\\s+\\d+\\.\\d+:\\s+([a-z_0-9]+):");
+        for (String l : r.events()) {
+            Matcher m = name.matcher(l);
+            if (m.find() && !m.group(1).equals("raw_data")) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
     }
 
     @Test
