@@ -189,7 +189,9 @@ final class HostRecording implements AutoCloseable {
             try {
                 trace.close();
             } catch (IOException e) {
-                // the instance stays; the next run's name differs (our pid)
+                // the next run's name differs (our pid), but the host keeps the buffer: say so
+                System.err.println("virtio-trace: warning: " + e.getMessage() + "; remove it with rmdir once nothing "
+                        + "holds it open");
             }
             deleteQuietly(spool);
         }
