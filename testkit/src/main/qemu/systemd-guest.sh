@@ -10,6 +10,13 @@
 #                                             fifo/NAME.in|.out (the ports' pipe chardevs), qmp.sock,
 #                                             console.log, qemu.log, share/ (9p, /vta in the guest);
 #                                             -n: no ports and no virtio-serial controller (for attach)
+#   systemd-guest.sh boot-libvirt -w WORK -n NAME [-c CPUS] [-m MiB]
+#                                             the same guest as a transient libvirt domain NAME (TCG,
+#                                             QEMU as root, no ports, a virtio-serial controller),
+#                                             virtlogd and libvirtd started first if not running;
+#                                             stays in the foreground while the domain runs and
+#                                             destroys it on SIGTERM. In WORK: domain.xml,
+#                                             console.log, share/
 #   systemd-guest.sh exec WORK [-t SECONDS] -- COMMAND...
 #                                             run COMMAND (bash -c) in the booted guest as root;
 #                                             prints its output, exits with its status (124: timeout)
@@ -269,6 +276,62 @@ boot() {
 }
 
 # ---------------------------------------------------------------------------------------
+boot_libvirt() {
+  local cpus=2 mem=1536 work= name= o
+  OPTIND=1
+  while getopts "c:m:w:n:" o; do
+    case $o in c) cpus=$OPTARG ;; m) mem=$OPTARG ;; w) work=$OPTARG ;; n) name=$OPTARG ;; *) exit 125 ;; esac
+  done
+  [ -n "$work" ] && [ -n "$name" ] || die "boot-libvirt: -w WORK and -n NAME are needed"
+  command -v virsh >/dev/null && command -v libvirtd >/dev/null \
+    || die "boot-libvirt: no libvirt (apt-get install libvirt-daemon-system libvirt-clients)"
+  mkdir -p "$work/share/cmd"
+  work=$(cd "$work" && pwd)
+  eval "$(prepare)"
+  rm -f "$work"/share/cmd/* "$work/share/exec-ready"
+  # no systemd here: the daemons by hand, as root (a privileged libvirtd does not start virtlogd)
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+  local i=0
+  until virsh -c qemu:///system version >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 100 ] || die "libvirtd does not answer"
+    sleep 0.1
+  done
+  cat > "$work/domain.xml" <<XML
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>$mem</memory>
+  <vcpu>$cpus</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$KERNEL</kernel>
+    <initrd>$INITRD</initrd>
+    <cmdline>console=ttyS0 panic=-1 loglevel=4 systemd.show_status=1</cmdline>
+  </os>
+  <cpu mode='maximum'/>
+  <on_reboot>destroy</on_reboot>
+  <devices>
+    <emulator>$(command -v qemu-system-x86_64)</emulator>
+    <serial type='file'><source path='$work/console.log'/><target port='0'/></serial>
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+    <filesystem type='mount' accessmode='passthrough' multidevs='remap'><source dir='$ROOT'/><target dir='root'/><readonly/></filesystem>
+    <filesystem type='mount' accessmode='passthrough' multidevs='remap'><source dir='$work/share'/><target dir='work'/></filesystem>
+    <controller type='virtio-serial' index='0'/>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+  <seclabel type='static' model='dac' relabel='no'><label>+0:+0</label></seclabel>
+</domain>
+XML
+  virsh -c qemu:///system destroy "$name" >/dev/null 2>&1 || true
+  virsh -c qemu:///system create "$work/domain.xml" >&2 || die "virsh create failed"
+  trap 'virsh -c qemu:///system destroy "$name" >/dev/null 2>&1; exit 0' TERM INT
+  # (not "virsh ... | grep -q": grep leaves early, virsh dies of SIGPIPE, and pipefail ends the loop)
+  local state
+  while state=$(virsh -c qemu:///system domstate "$name" 2>/dev/null) && [[ $state == running* ]]; do sleep 1; done
+}
+
+# ---------------------------------------------------------------------------------------
 guest_exec() {
   local work=$1; shift
   local timeout=60
@@ -405,8 +468,9 @@ selftest() {
 case "${1:-}" in
   prepare) shift; prepare "$@" ;;
   boot) shift; boot "$@" ;;
+  boot-libvirt) shift; boot_libvirt "$@" ;;
   exec) shift; guest_exec "$@" ;;
   qmp) shift; qmp "$@" ;;
   selftest) shift; selftest "$@" ;;
-  *) sed -n '2,29p' "$0" >&2; exit 125 ;;
+  *) sed -n '2,37p' "$0" >&2; exit 125 ;;
 esac

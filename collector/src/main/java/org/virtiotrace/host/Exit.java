@@ -28,7 +28,7 @@ public final class Exit {
     public static final int HOST_TRACE = 11;
     /** record: SIGINT or SIGTERM came before tracing started; the start order was not sent, nothing was recorded. */
     public static final int STOPPED_BEFORE_START = 12;
-    /** attach/detach: QEMU's monitor cannot be reached, or it refused the change (the guest is left as it was). */
+    /** attach/detach: QEMU's monitor or libvirt cannot be reached, or it refused the change (the guest is left as it was). */
     public static final int HYPERVISOR = 13;
 
     private Exit() {

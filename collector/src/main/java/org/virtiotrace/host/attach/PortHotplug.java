@@ -63,11 +63,7 @@ public final class PortHotplug {
             names.add(ports.dataName(cpu));
         }
         names.add(ports.ctlName());
-        String before = attachedBefore();
-        if (before != null) {
-            throw new IOException("the ports are attached already (QEMU has " + before + "); 'virtio-trace detach' "
-                    + "takes them away");
-        }
+        checkNotAttached();
         List<String> chardevs = new ArrayList<>();
         List<String> devices = new ArrayList<>();
         String bus = null;
@@ -179,6 +175,15 @@ public final class PortHotplug {
                     + "options?); QEMU: " + e.desc());
         }
         return e;
+    }
+
+    /** Refuses a guest that has chardevs or devices of an earlier attach. */
+    public void checkNotAttached() throws IOException {
+        String before = attachedBefore();
+        if (before != null) {
+            throw new IOException("the ports are attached already (QEMU has " + before + "); 'virtio-trace detach' "
+                    + "takes them away");
+        }
     }
 
     /** A chardev or device an earlier attach left, or null. */

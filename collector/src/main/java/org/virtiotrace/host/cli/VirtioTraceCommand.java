@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
             "",
             "A guest that is already running gets the same ports without a restart: 'attach --qmp SOCKET DIR' "
                 + "hot-adds them through QEMU's monitor (the guest's udev rule starts the agent), 'detach --qmp "
-                + "SOCKET' takes them away.",
+                + "SOCKET' takes them away; 'attach --domain NAME unix:DIR' and 'detach --domain NAME' do it "
+                + "through libvirt.",
             "",
             "'record --session LOG' also keeps everything that crossed the ports in a session log (QEMU simpletrace "
                 + "v4); 'dump' prints it, 'replay' makes the trace.dat again from it, plays the guest's side back into "
@@ -65,7 +66,7 @@ import picocli.CommandLine.Spec;
             "10:replay --against-agent: the live agent did something else than the recorded one",
             "11:record --host: the host's trace cannot be recorded (no tracefs, not root, an unknown --host-events name)",
             "12:record: SIGINT or SIGTERM before tracing started: the guest was not started, nothing was recorded",
-            "13:attach/detach: QEMU's monitor cannot be reached, or it refused the change (one line says why; "
+            "13:attach/detach: QEMU's monitor or libvirt cannot be reached, or it refused the change (one line says why; "
                 + "attach takes back what it added)",
         })
 public final class VirtioTraceCommand implements Runnable {

@@ -165,4 +165,20 @@ class AttachTest {
         assertEquals(13, d.exit(), d.err());
         assertTrue(d.err().startsWith("virtio-trace detach: error: " + missing + ": "), d.err());
     }
+
+    @Test
+    void a_libvirt_domain_takes_socket_channels_only_and_says_so() {
+        Run r = virtioTrace("attach", "--domain", "vm5", tmp.resolve("vm5").toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--domain: libvirt hot-plugs socket channels only") && r.err().contains("unix:"),
+                r.err());
+    }
+
+    @Test
+    void qmp_and_domain_are_one_or_the_other() {
+        Run r = virtioTrace("attach", "--qmp", "/run/x.qmp", "--domain", "vm5", "unix:" + tmp.resolve("vm5"));
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("mutually exclusive"), r.err());
+        assertEquals(2, virtioTrace("detach").exit(), "one of them is needed");
+    }
 }

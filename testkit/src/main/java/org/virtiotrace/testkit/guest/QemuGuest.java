@@ -103,6 +103,16 @@ public final class QemuGuest implements AutoCloseable {
                 work.toString(), "-c", Integer.toString(cpus), "-t", "1800"), true, Duration.ofSeconds(600));
     }
 
+    /**
+     * The same guest as a transient libvirt domain {@code name} (virtlogd and libvirtd started if
+     * they are not running), with a virtio-serial controller and no port: for attach --domain.
+     */
+    public static QemuGuest systemdUnderLibvirt(Path work, int cpus, String name)
+            throws IOException, InterruptedException {
+        return boot(work, cpus, List.of("bash", scripts().resolve("systemd-guest.sh").toString(), "boot-libvirt",
+                "-w", work.toString(), "-n", name, "-c", Integer.toString(cpus)), true, Duration.ofSeconds(600));
+    }
+
     /** The guest's QMP monitor socket. */
     public Path qmpSocket() {
         return work.resolve("qmp.sock");
