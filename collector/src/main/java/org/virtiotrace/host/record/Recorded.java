@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.virtiotrace.core.meta.FileSet;
 import org.virtiotrace.host.control.Metadata;
 import org.virtiotrace.host.tracedat.CpuData;
 
@@ -20,10 +21,23 @@ import org.virtiotrace.host.tracedat.CpuData;
  * @param tailCut   the wait for what the ports sent after the stop order was cut short
  * @param agentGone the agent did not answer after the stop: every CPU may have ended early
  * @param marker    the --until-marker marker that ended it, or null
+ * @param metaAtStart the metadata as fetched before the start, when the final update came too; else null
  */
 record Recorded(Metadata meta, List<CpuCollector> cpus, TimelineSync sync, List<String> warnings,
                 long startedNanos, long stoppedNanos, boolean stopSent, boolean tailCut, boolean agentGone, Path spoolDir,
-                boolean keepSpool, MarkerHit marker) {
+                boolean keepSpool, MarkerHit marker, FileSet metaAtStart) {
+
+    /**
+     * Of the events CPU {@code c}'s pages say were lost, those the guest's kernel lost before the
+     * start order (see {@link LossBeforeStart}); 0 without the final update to compare with.
+     */
+    long lostBeforeStart(CpuCollector c) {
+        if (metaAtStart == null) {
+            return 0;
+        }
+        return LossBeforeStart.of(c.lostEvents(), LossBeforeStart.stats(metaAtStart, c.cpu),
+                LossBeforeStart.stats(meta.files(), c.cpu));
+    }
 
     /** Each CPU's pages for the trace.dat, by CPU number. */
     Map<Integer, CpuData> data() {

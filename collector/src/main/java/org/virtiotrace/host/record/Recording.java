@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.virtiotrace.core.meta.FileSet;
 import org.virtiotrace.core.nativeio.Native;
 import org.virtiotrace.core.ports.PortNames;
 import org.virtiotrace.host.Exit;
@@ -74,6 +75,8 @@ final class Recording {
                 notice.accept(said);
             }
             Metadata meta = exchange.fetch();
+            // the kernel's counts now, before the final update replaces them: losses before the start
+            FileSet atStart = new FileSet().putAll(meta.files());
             stoppedBeforeStart();
             String idle = meta.tracesNothing();
             if (opt.guest().isEmpty() && idle != null) {
@@ -147,13 +150,14 @@ final class Recording {
                         + "stopped writing or its pages stopped coming (--heartbeat-misses "
                         + opt.timeline().heartbeatMisses() + ")");
             }
-            boolean agentGone = meta.answered() && ordered && !stop.hurry() && !exchange.update(meta);
+            boolean updated = meta.answered() && ordered && !stop.hurry() && exchange.update(meta);
+            boolean agentGone = meta.answered() && ordered && !stop.hurry() && !updated;
             cpus.stopAndJoin();
             progress.finish();
             sync.measureCpuClocks(cpus.list());
             RecordingLog.totals(log, ctl, cpus.list());
             return new Recorded(meta, cpus.list(), sync, warnings, started, stoppedAt, ordered, tailCut, agentGone,
-                    spoolDir, keepSpool, hit);
+                    spoolDir, keepSpool, hit, updated ? atStart : null);
         } catch (ExitException | IOException | InterruptedException | RuntimeException e) {
             if (configured && !tracing && !(e instanceof ExitException x && x.exit() == Exit.NO_GUEST)) {
                 ctl.abandonWaitsWhen(stop::hurry);

@@ -15,18 +15,22 @@ public record Summary(int exit, List<String> lines) {
         boolean incomplete = r.agentGone() || !r.stopSent() || r.tailCut();
         long total = 0;
         long lost = 0;
+        long before = 0;
         long uncounted = 0;
         List<String> perCpu = new ArrayList<>();
         for (CpuCollector c : r.cpus()) {
             incomplete |= c.tornPages() > 0 || c.leftover() > 0 || c.ended() || c.failure() != null;
             perCpu.add(cpuLine(c, r) + bounded(c, opt.bounds().maxSize()));
             total += c.pages();
-            lost += c.lostEvents();
+            long early = r.lostBeforeStart(c);
+            lost += c.lostEvents() - early;
+            before += early;
             uncounted += c.pagesWithUncountedLoss();
         }
-        lines.add(String.format("recorded %s from %s: %d CPU%s, %d pages (%.1f MB), %d events lost in the guest%s%s",
+        lines.add(String.format("recorded %s from %s: %d CPU%s, %d pages (%.1f MB), %d events lost in the guest%s%s%s",
                 Progress.seconds(r.stoppedNanos() - r.startedNanos()), opt.ports().target(), r.cpus().size(),
                 r.cpus().size() == 1 ? "" : "s", total, total * r.meta().pageSize() / 1e6, lost,
+                before == 0 ? "" : " (" + before + " more before the start: its buffer overflowed while nobody read it)",
                 uncounted == 0 ? "" : " (and more on " + pages(uncounted) + " that could not count them)",
                 r.meta().answered() ? ", metadata in " + r.meta().fetchMs() + " ms" : ""));
         String marker = opt.bounds().untilMarker();
@@ -69,8 +73,12 @@ public record Summary(int exit, List<String> lines) {
     }
 
     private static String cpuLine(CpuCollector c, Recorded r) {
+        long early = r.lostBeforeStart(c);
         StringBuilder b = new StringBuilder(String.format("cpu%d: %.1f MB, %d pages, %d events lost",
-                c.cpu, c.bytes() / 1e6, c.pages(), c.lostEvents()));
+                c.cpu, c.bytes() / 1e6, c.pages(), c.lostEvents() - early));
+        if (early > 0) {
+            b.append(" (").append(early).append(" before the start)");
+        }
         if (c.lastHeartbeat() >= 0) {
             b.append(", heartbeats up to ").append(c.lastHeartbeat());
         }

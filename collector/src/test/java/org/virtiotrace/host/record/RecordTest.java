@@ -39,6 +39,23 @@ class RecordTest extends HostRigPerTest {
     }
 
     @Test
+    void events_the_guest_lost_before_the_start_are_told_apart_from_the_recordings() throws Exception {
+        rig.startAgent();
+        // the guest's buffer (1 MiB a CPU) overflows while the agent waits for orders: ~4 MB of markers
+        String pad = "x".repeat(90);
+        for (int i = 0; i < 40_000; i++) {
+            rig.instance.mark("vt-early " + i + " " + pad);
+        }
+        Path dat = rig.work.resolve("vm.dat");
+        Proc rec = rig.record("-o", dat.toString(), "--duration", "2");
+        assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "0 events lost in the guest \\((\\d+) more before the start").matcher(rec.stderr());
+        assertTrue(m.find(), "the recording lost nothing; the buffer had before it: " + rec.stderr());
+        assertTrue(Long.parseLong(m.group(1)) > 0, rec.stderr());
+    }
+
+    @Test
     void missing_ports_are_named_with_the_command_that_makes_them() throws Exception {
         Proc rec = rig.track(Proc.virtioTrace("record", rig.work.resolve("nothing-here").toString(), "-o",
                 rig.work.resolve("x.dat").toString()));
