@@ -46,6 +46,10 @@ final class CollectorRun {
         return start(dir, args).await();
     }
 
+    long pid() {
+        return process.pid(); // the launcher execs the JVM
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

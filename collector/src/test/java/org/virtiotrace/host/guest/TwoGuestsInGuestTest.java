@@ -102,7 +102,7 @@ class TwoGuestsInGuestTest {
     private static Path awaitTracing(AgentSession a1, AgentSession a2, CollectorRun rec) throws Exception {
         long end = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < end && rec.isAlive()) {
-            Path host = CausalMarks.tracingHostInstance().orElse(null);
+            Path host = CausalMarks.tracingHostInstance(rec.pid()).orElse(null);
             if (host != null && a1.log().contains("start order") && a2.log().contains("start order")) {
                 return host;
             }

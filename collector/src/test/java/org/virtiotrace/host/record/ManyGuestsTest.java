@@ -60,7 +60,7 @@ class ManyGuestsTest {
         Path host = out.resolve("host.dat");
         Proc rec = record("-o", out.toString(), "--host", host.toString(), "--host-events", "sched/sched_switch",
                 "--duration", "3");
-        CausalMarks marks = CausalMarks.start("vt-fleet", vm1.instance, vm2.instance, loading::get);
+        CausalMarks marks = CausalMarks.start("vt-fleet", vm1.instance, vm2.instance, loading::get, rec.pid());
         assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(90)), rec.stderr());
         loading.set(false);
         Path dat1 = out.resolve("vm1.dat");
@@ -117,8 +117,6 @@ class ManyGuestsTest {
         }
         assertTrue(rec.stderr().lines().anyMatch(l -> l.startsWith("virtio-trace: vm1: recorded")
                 && !l.contains("ended early")), "guest 1 was recorded to the end: " + rec.stderr());
-        // what the killed agent could not take down itself (its next start would): its clock-sync instance
-        Files.deleteIfExists(Path.of("/sys/kernel/tracing/instances/virtio-trace-sync-" + agent2.pid()));
     }
 
     @Test

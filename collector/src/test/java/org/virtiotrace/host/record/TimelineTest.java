@@ -42,7 +42,8 @@ class TimelineTest extends HostRigPerTest {
         Path host = rig.work.resolve("host.dat");
         Proc rec = rig.record("-o", guest.toString(), "--host", host.toString(), "--host-events",
                 "sched/sched_switch", "--duration", "3");
-        CausalMarks marks = CausalMarks.start("vt-causal", rig.instance, rig.instance, loading::get);
+        CausalMarks marks = CausalMarks.start("vt-causal", rig.instance, rig.instance, loading::get,
+                rec.pid());
         assertEquals(Exit.OK, rec.waitFor(Duration.ofSeconds(60)), rec.stderr());
         loading.set(false);
         TraceCmd.Run merged = TraceCmd.run("report", "-t", "-i", host.toString(), "-i", guest.toString());

@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.virtiotrace.core.tracefs.TraceInstance;
 import org.virtiotrace.core.tracefs.TracefsLocator;
 
@@ -29,21 +28,29 @@ public final class CausalMarks {
         this.tag = tag;
     }
 
-    /** Starts marking once the recording's host instance traces, until {@code going} says no. */
-    public static CausalMarks start(String tag, TraceInstance a, TraceInstance c, BooleanSupplier going) {
+    /**
+     * Starts marking once the host instance of the recording {@code recordPid} traces, until
+     * {@code going} says no. (The instance of that process: one another run left would take the
+     * host's markers and none would reach the file.)
+     */
+    public static CausalMarks start(String tag, TraceInstance a, TraceInstance c, BooleanSupplier going,
+            long recordPid) {
         CausalMarks m = new CausalMarks(tag);
-        Thread t = new Thread(() -> m.mark(a, c, going), "causal-marks");
+        Thread t = new Thread(() -> m.mark(a, c, going, recordPid), "causal-marks");
         t.setDaemon(true);
         t.start();
         return m;
     }
 
-    private void mark(TraceInstance a, TraceInstance c, BooleanSupplier going) {
+    private void mark(TraceInstance a, TraceInstance c, BooleanSupplier going, long recordPid) {
         try {
             Path host = null;
-            for (int i = 0; i < 300 && host == null; i++) {
-                host = tracingHostInstance().orElse(null);
+            for (int i = 0; i < 1000 && host == null && going.getAsBoolean(); i++) {
+                host = tracingHostInstance(recordPid).orElse(null);
                 Thread.sleep(10);
+            }
+            if (host == null) {
+                throw new IllegalStateException("the host instance of " + recordPid + " never traced");
             }
             Path hostMarker = host.resolve("trace_marker");
             // stops once the host instance has stopped tracing: a write still open on it at its
@@ -85,12 +92,10 @@ public final class CausalMarks {
         return triples;
     }
 
-    /** The host instance record made for --host, once it traces (before, writes fail with EBADF). */
-    public static Optional<Path> tracingHostInstance() throws java.io.IOException {
-        try (Stream<Path> s = Files.list(TracefsLocator.DEFAULT_MOUNT.resolve("instances"))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("virtio-trace-host-"))
-                    .filter(CausalMarks::tracing).findFirst();
-        }
+    /** The host instance record {@code pid} made for --host, once it traces (before, writes fail with EBADF). */
+    public static Optional<Path> tracingHostInstance(long pid) {
+        Path p = TracefsLocator.DEFAULT_MOUNT.resolve("instances").resolve("virtio-trace-host-" + pid);
+        return tracing(p) ? Optional.of(p) : Optional.empty();
     }
 
     /** Whether {@code instance} traces now. */

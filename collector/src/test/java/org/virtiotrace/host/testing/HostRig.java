@@ -122,7 +122,22 @@ public final class HostRig implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        procs.forEach(Proc::close);
+        // SIGTERM first: an agent takes its trace instances down then, a SIGKILL leaves them
+        for (Proc p : procs) {
+            if (p.isAlive()) {
+                p.signal("TERM");
+            }
+        }
+        for (Proc p : procs) {
+            try {
+                p.waitFor(Duration.ofSeconds(5));
+            } catch (AssertionError stuck) {
+                // killed by waitFor: what it left is removed below
+            }
+            p.close();
+            // what an agent a test killed could not take down (its next start would): its clock-sync instance
+            Files.deleteIfExists(TracefsLocator.DEFAULT_MOUNT.resolve("instances/virtio-trace-sync-" + p.pid()));
+        }
         instance.close();
         try (Stream<Path> s = Files.walk(work)) {
             for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
