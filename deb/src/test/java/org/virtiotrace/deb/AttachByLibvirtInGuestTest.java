@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,17 +31,15 @@ import org.virtiotrace.testkit.guest.QemuGuest;
 class AttachByLibvirtInGuestTest {
     private static QemuGuest guest;
     private static TraceAgentUnit unit;
-    private static Path launcher;
     private static Path ports;
     private static final String DOMAIN = "vta-attach-test";
 
     @BeforeAll
     static void bootWithoutPorts() throws Exception {
-        launcher = QemuGuest.repoRoot().resolve("collector/target/virtio-trace");
-        assertTrue(Files.isExecutable(launcher), launcher + ": build the collector first (mvn verify)");
+        HostCommand.launcher();
         guest = QemuGuest.systemdUnderLibvirt(QemuGuest.repoRoot().resolve("deb/target/systemd-guest/libvirt"), 2,
                 DOMAIN);
-        unit = new TraceAgentUnit(guest);
+        unit = new TraceAgentUnit(guest, false);
         ports = guest.work().resolve("vm");
     }
 
@@ -54,26 +50,13 @@ class AttachByLibvirtInGuestTest {
         }
     }
 
-    private record Run(int exit, String out, String err) {
-    }
 
-    private static Run virtioTrace(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
-        cmd.addAll(List.of(args));
-        Path dir = guest.work();
-        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("host.out").toFile())
-                .redirectError(dir.resolve("host.err").toFile()).start();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("virtio-trace " + args[0] + " did not end: " + Files.readString(dir.resolve("host.err")));
-        }
-        return new Run(p.exitValue(), Files.readString(dir.resolve("host.out")), Files.readString(dir.resolve("host.err")));
+    private static HostCommand.Run virtioTrace(String... args) throws Exception {
+        return HostCommand.run(guest.work(), args);
     }
 
     private static String context() throws Exception {
-        return "\njournal of trace-agent.service:\n" + guest.exec("journalctl -u trace-agent.service --no-pager"
-                + " -o short-monotonic; ls -l /dev/virtio-ports").out() + "\nconsole (tail):\n"
-                + guest.tail("console.log", 15);
+        return unit.context();
     }
 
     @Test
@@ -86,7 +69,7 @@ class AttachByLibvirtInGuestTest {
     @Test
     @Order(2)
     void attach_domain_adds_socket_channels_and_udev_starts_the_agent() throws Exception {
-        Run r = virtioTrace("attach", "--domain", DOMAIN, "unix:" + ports, "--wait", "240");
+        HostCommand.Run r = virtioTrace("attach", "--domain", DOMAIN, "unix:" + ports, "--wait", "240");
         assertEquals(0, r.exit(), r.err() + context());
         assertTrue(r.err().contains("2 vCPU channels and agent-ctl-path in domain " + DOMAIN),
                 "the vCPUs are libvirt's count: " + r.err());
@@ -100,7 +83,7 @@ class AttachByLibvirtInGuestTest {
     @Order(3)
     void a_second_attach_is_refused_and_leaves_the_domain_as_it_was() throws Exception {
         String before = virsh("dumpxml", DOMAIN);
-        Run r = virtioTrace("attach", "--domain", DOMAIN, "unix:" + ports, "--wait", "0");
+        HostCommand.Run r = virtioTrace("attach", "--domain", DOMAIN, "unix:" + ports, "--wait", "0");
         assertEquals(13, r.exit(), r.err());
         assertTrue(r.err().contains("the ports are attached already"), r.err());
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());
@@ -111,7 +94,7 @@ class AttachByLibvirtInGuestTest {
     @Order(4)
     void a_recording_through_the_attached_channels_decodes_in_trace_cmd() throws Exception {
         Path out = guest.work().resolve("attached.dat");
-        Run r = virtioTrace("record", "unix:" + ports, "-o", out.toString(), "--no-progress", "-e", "sched",
+        HostCommand.Run r = virtioTrace("record", "unix:" + ports, "-o", out.toString(), "--no-progress", "-e", "sched",
                 "--duration", "3");
         assertEquals(0, r.exit(), r.err() + context());
         TraceCmd.Run report = TraceCmd.report(out);
@@ -122,7 +105,7 @@ class AttachByLibvirtInGuestTest {
     @Test
     @Order(5)
     void detach_domain_removes_the_channels_and_the_agent_stops() throws Exception {
-        Run r = virtioTrace("detach", "--domain", DOMAIN);
+        HostCommand.Run r = virtioTrace("detach", "--domain", DOMAIN);
         assertEquals(0, r.exit(), r.err() + context());
         assertTrue(r.err().contains("removed 3 ports"), r.err());
         Map<String, String> u = unit.await("inactive", "dead", Duration.ofSeconds(60));

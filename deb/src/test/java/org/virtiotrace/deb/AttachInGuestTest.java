@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,15 +29,13 @@ import org.virtiotrace.testkit.guest.QemuGuest;
 class AttachInGuestTest {
     private static QemuGuest guest;
     private static TraceAgentUnit unit;
-    private static Path launcher;
     private static Path ports;
 
     @BeforeAll
     static void bootWithoutPorts() throws Exception {
-        launcher = QemuGuest.repoRoot().resolve("collector/target/virtio-trace");
-        assertTrue(Files.isExecutable(launcher), launcher + ": build the collector first (mvn verify)");
+        HostCommand.launcher();
         guest = QemuGuest.systemdWithoutPorts(QemuGuest.repoRoot().resolve("deb/target/systemd-guest/attach"), 2);
-        unit = new TraceAgentUnit(guest);
+        unit = new TraceAgentUnit(guest, false);
         ports = guest.work().resolve("vm");
     }
 
@@ -52,26 +46,13 @@ class AttachInGuestTest {
         }
     }
 
-    private record Run(int exit, String out, String err) {
-    }
 
-    private static Run virtioTrace(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
-        cmd.addAll(List.of(args));
-        Path dir = guest.work();
-        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("host.out").toFile())
-                .redirectError(dir.resolve("host.err").toFile()).start();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("virtio-trace " + args[0] + " did not end: " + Files.readString(dir.resolve("host.err")));
-        }
-        return new Run(p.exitValue(), Files.readString(dir.resolve("host.out")), Files.readString(dir.resolve("host.err")));
+    private static HostCommand.Run virtioTrace(String... args) throws Exception {
+        return HostCommand.run(guest.work(), args);
     }
 
     private static String context() throws Exception {
-        return "\njournal of trace-agent.service:\n" + guest.exec("journalctl -u trace-agent.service --no-pager"
-                + " -o short-monotonic; ls -l /dev/virtio-ports").out() + "\nconsole (tail):\n"
-                + guest.tail("console.log", 15);
+        return unit.context();
     }
 
     @Test
@@ -84,7 +65,7 @@ class AttachInGuestTest {
     @Test
     @Order(2)
     void attach_adds_a_controller_and_the_ports_and_udev_starts_the_agent() throws Exception {
-        Run r = virtioTrace("attach", "--qmp", guest.qmpSocket().toString(), ports.toString(), "--wait", "240");
+        HostCommand.Run r = virtioTrace("attach", "--qmp", guest.qmpSocket().toString(), ports.toString(), "--wait", "240");
         assertEquals(0, r.exit(), r.err() + context());
         assertTrue(r.err().contains("2 vCPU ports and agent-ctl-path"), "the vCPUs are QEMU's count: " + r.err());
         assertTrue(r.err().contains("a controller added"), r.err());
@@ -99,7 +80,7 @@ class AttachInGuestTest {
     @Order(3)
     void a_second_attach_is_refused_and_leaves_the_guest_as_it_was() throws Exception {
         String before = guest.qmp("{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/machine/peripheral\"}}");
-        Run r = virtioTrace("attach", "--qmp", guest.qmpSocket().toString(), ports.toString(), "--wait", "0");
+        HostCommand.Run r = virtioTrace("attach", "--qmp", guest.qmpSocket().toString(), ports.toString(), "--wait", "0");
         assertEquals(13, r.exit(), r.err());
         assertTrue(r.err().contains("the ports are attached already"), r.err());
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());
@@ -111,7 +92,7 @@ class AttachInGuestTest {
     @Order(4)
     void a_recording_through_the_attached_ports_decodes_in_trace_cmd() throws Exception {
         Path out = guest.work().resolve("attached.dat");
-        Run r = virtioTrace("record", ports.toString(), "-o", out.toString(), "--no-progress", "-e", "sched",
+        HostCommand.Run r = virtioTrace("record", ports.toString(), "-o", out.toString(), "--no-progress", "-e", "sched",
                 "--duration", "3");
         assertEquals(0, r.exit(), r.err() + context());
         TraceCmd.Run report = TraceCmd.report(out);
@@ -122,7 +103,7 @@ class AttachInGuestTest {
     @Test
     @Order(5)
     void detach_removes_the_ports_and_the_controller_and_the_agent_stops() throws Exception {
-        Run r = virtioTrace("detach", "--qmp", guest.qmpSocket().toString());
+        HostCommand.Run r = virtioTrace("detach", "--qmp", guest.qmpSocket().toString());
         assertEquals(0, r.exit(), r.err() + context());
         assertTrue(r.err().contains("removed 3 ports and the controller"), r.err());
         Map<String, String> u = unit.await("inactive", "dead", Duration.ofSeconds(60));
@@ -131,7 +112,7 @@ class AttachInGuestTest {
         assertFalse(peripherals.contains("vtrace-"), peripherals);
         String chardevs = guest.qmp("{\"execute\":\"query-chardev\"}");
         assertFalse(chardevs.contains("vtrace-"), chardevs);
-        Run again = virtioTrace("detach", "--qmp", guest.qmpSocket().toString());
+        HostCommand.Run again = virtioTrace("detach", "--qmp", guest.qmpSocket().toString());
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.err().contains("nothing attached"), again.err());
     }
@@ -139,7 +120,7 @@ class AttachInGuestTest {
     @Test
     @Order(6)
     void attach_again_after_detach_starts_the_agent_again() throws Exception {
-        Run r = virtioTrace("attach", "--qmp", guest.qmpSocket().toString(), ports.toString(), "--wait", "240");
+        HostCommand.Run r = virtioTrace("attach", "--qmp", guest.qmpSocket().toString(), ports.toString(), "--wait", "240");
         assertEquals(0, r.exit(), r.err() + context());
         assertTrue(r.err().contains("the guest's agent opened agent-ctl-path"), r.err() + context());
         assertEquals("running", unit.await("active", "running", Duration.ofSeconds(60)).get("SubState"), context());

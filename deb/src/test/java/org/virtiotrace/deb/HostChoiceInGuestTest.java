@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -39,13 +38,11 @@ class HostChoiceInGuestTest {
             + "trace_clock tracing_on set_ftrace_filter set_ftrace_notrace set_graph_function max_graph_depth "
             + "trace_options; do echo \"== $f\"; cat $f; done; echo '== instances'; ls instances";
     private static QemuGuest guest;
-    private static Path launcher;
     private Path dir;
 
     @BeforeAll
     static void boot() throws Exception {
-        launcher = QemuGuest.repoRoot().resolve("collector/target/virtio-trace");
-        assertTrue(Files.isExecutable(launcher), launcher + ": build the collector first (mvn verify)");
+        HostCommand.launcher();
         guest = QemuGuest.systemd(QemuGuest.repoRoot().resolve("deb/target/systemd-guest/choice"), 2);
         TraceAgentUnit unit = new TraceAgentUnit(guest);
         Map<String, String> u = unit.await("active", "running", Duration.ofSeconds(180));
@@ -65,22 +62,11 @@ class HostChoiceInGuestTest {
         Files.createDirectories(dir);
     }
 
-    private record Run(int exit, String out, String err) {
+    private HostCommand.Run virtioTrace(String... args) throws IOException, InterruptedException {
+        return HostCommand.run(dir, args);
     }
 
-    private Run virtioTrace(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of(launcher.toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve("out").toFile())
-                .redirectError(dir.resolve("err").toFile()).start();
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("virtio-trace " + args[0] + " did not end: " + Files.readString(dir.resolve("err")));
-        }
-        return new Run(p.exitValue(), Files.readString(dir.resolve("out")), Files.readString(dir.resolve("err")));
-    }
-
-    private Run record(String... more) throws IOException, InterruptedException {
+    private HostCommand.Run record(String... more) throws IOException, InterruptedException {
         List<String> a = new java.util.ArrayList<>(List.of("record", guest.fifoDir().toString(), "-o",
                 dir.resolve("guest.dat").toString(), "--no-progress"));
         a.addAll(List.of(more));
@@ -120,7 +106,7 @@ class HostChoiceInGuestTest {
 
     @Test
     void the_installed_guest_traces_nothing_and_record_says_so_naming_e() throws Exception {
-        Run r = record("--duration", "1");
+        HostCommand.Run r = record("--duration", "1");
         assertEquals(0, r.exit(), r.err());
         Matcher ms = Pattern.compile("metadata in (\\d+) ms").matcher(r.err());
         System.out.println("installed guest under TCG, no configuration: metadata in "
@@ -130,7 +116,7 @@ class HostChoiceInGuestTest {
 
     @Test
     void list_e_prints_the_guests_events() throws Exception {
-        Run r = virtioTrace("list", guest.fifoDir().toString(), "-e", "sched:*");
+        HostCommand.Run r = virtioTrace("list", guest.fifoDir().toString(), "-e", "sched:*");
         assertEquals(0, r.exit(), r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.contains("sched:sched_switch"), r.out());
@@ -140,7 +126,7 @@ class HostChoiceInGuestTest {
     @Test
     void events_with_a_filter_give_those_events_only_and_leave_the_guest_as_found() throws Exception {
         String before = state();
-        Run r = record("-e", "sched_switch", "-f", "prev_pid != 0", "-e", "irq:*");
+        HostCommand.Run r = record("-e", "sched_switch", "-f", "prev_pid != 0", "-e", "irq:*");
         assertEquals(0, r.exit(), r.err());
         Matcher ms = Pattern.compile("metadata in (\\d+) ms").matcher(r.err());
         assertTrue(ms.find(), r.err());
@@ -165,7 +151,7 @@ class HostChoiceInGuestTest {
         String before = state();
         guest.sh("(for i in $(seq 200); do cat /etc/hostname > /dev/null; sleep 0.02; done) > /dev/null 2>&1 &");
         // cat writes too: -l lets vfs_write in, -n takes it out again
-        Run r = record("-p", "function", "-l", "vfs_read", "-l", "vfs_write", "-n", "vfs_write");
+        HostCommand.Run r = record("-p", "function", "-l", "vfs_read", "-l", "vfs_write", "-n", "vfs_write");
         assertEquals(0, r.exit(), r.err());
         TraceCmd.Run report = TraceCmd.report(dir.resolve("guest.dat"));
         assertEquals(0, report.exit(), report.text());
@@ -182,7 +168,7 @@ class HostChoiceInGuestTest {
         // Debian 12's 6.1 runs function_graph only in the top-level buffer, which the kernel will not
         // let anyone change while the installed agent (serving it) reads it: refused, saying how
         String before = state();
-        Run refused = record("-p", "function_graph", "-g", "vfs_read");
+        HostCommand.Run refused = record("-p", "function_graph", "-g", "vfs_read");
         assertEquals(2, refused.exit(), refused.err());
         assertTrue(refused.err().contains("--instance NAME"), refused.err());
         assertEquals(before, state());
@@ -197,7 +183,7 @@ class HostChoiceInGuestTest {
             // -l too: without a function filter the kernel patches every traceable function's call
             // site, which under TCG stops both vCPUs for minutes (seen: the configuration's answer
             // never came within 60 s, and the guest stopped answering)
-            Run r = record("-p", "function_graph", "-g", "vfs_read", "-l", "vfs_read", "--max-graph-depth", "3");
+            HostCommand.Run r = record("-p", "function_graph", "-g", "vfs_read", "-l", "vfs_read", "--max-graph-depth", "3");
             assertEquals(0, r.exit(), r.err());
             assertTrue(r.err().contains("top-level buffer, borrowed"), r.err());
             TraceCmd.Run report = TraceCmd.report(dir.resolve("guest.dat"));
@@ -215,7 +201,7 @@ class HostChoiceInGuestTest {
     @Test
     void an_unknown_event_is_refused_in_one_line_and_nothing_changes() throws Exception {
         String before = state();
-        Run r = record("-e", "sched_swich");
+        HostCommand.Run r = record("-e", "sched_swich");
         assertEquals(2, r.exit(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("sched:sched_switch"), "the nearest name: " + r.err());

@@ -103,7 +103,7 @@ public final class LibvirtChannels {
             if (System.nanoTime() > end) {
                 return null;
             }
-            sleep(250);
+            PortHotplug.sleep(250);
         }
     }
 
@@ -122,7 +122,7 @@ public final class LibvirtChannels {
                 throw new IOException("domain " + domain + " still has " + aliases() + " " + GONE_WITHIN.toSeconds()
                         + " s after virsh detach-device-alias");
             }
-            sleep(100);
+            PortHotplug.sleep(100);
         }
         return aliases;
     }
@@ -145,14 +145,5 @@ public final class LibvirtChannels {
 
     private static String attr(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;").replace("\"", "&quot;");
-    }
-
-    private static void sleep(long ms) throws IOException {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
-        }
     }
 }

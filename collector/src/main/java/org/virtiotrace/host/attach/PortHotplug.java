@@ -253,7 +253,8 @@ public final class PortHotplug {
         }
     }
 
-    private static void sleep(long ms) throws IOException {
+    /** A short wait between looks at QEMU's or libvirt's state. */
+    static void sleep(long ms) throws IOException {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
