@@ -20,9 +20,9 @@ public record Summary(int exit, List<String> lines) {
         List<String> perCpu = new ArrayList<>();
         for (CpuCollector c : r.cpus()) {
             incomplete |= c.tornPages() > 0 || c.leftover() > 0 || c.ended() || c.failure() != null;
-            perCpu.add(cpuLine(c, r) + bounded(c, opt.bounds().maxSize()));
-            total += c.pages();
             long early = r.lostBeforeStart(c);
+            perCpu.add(cpuLine(c, r, early) + bounded(c, opt.bounds().maxSize()));
+            total += c.pages();
             lost += c.lostEvents() - early;
             before += early;
             uncounted += c.pagesWithUncountedLoss();
@@ -72,8 +72,8 @@ public record Summary(int exit, List<String> lines) {
         return String.format("%d.%06d", ns / 1_000_000_000L, ns % 1_000_000_000L / 1000);
     }
 
-    private static String cpuLine(CpuCollector c, Recorded r) {
-        long early = r.lostBeforeStart(c);
+    /** {@code early}: of the events its pages say were lost, those lost before the start. */
+    private static String cpuLine(CpuCollector c, Recorded r, long early) {
         StringBuilder b = new StringBuilder(String.format("cpu%d: %.1f MB, %d pages, %d events lost",
                 c.cpu, c.bytes() / 1e6, c.pages(), c.lostEvents() - early));
         if (early > 0) {
