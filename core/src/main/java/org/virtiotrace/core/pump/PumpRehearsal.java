@@ -70,16 +70,21 @@ public final class PumpRehearsal {
             control.start();
             t.start();
             long t0 = System.nanoTime();
-            int played = play(nat, source, control, pump.counters(), beats, pageSize, 0);
-            for (int round = 1; round < ROUNDS && played == round * TURNS; round++) {
-                control.pause(); // asleep until the next round, not looking every millisecond
-                Thread.sleep(NEXT_ROUND_AFTER_MS);
-                control.start();
-                played += play(nat, source, control, pump.counters(), beats, pageSize, played);
+            int played = 0;
+            try {
+                played = play(nat, source, control, pump.counters(), beats, pageSize, 0);
+                for (int round = 1; round < ROUNDS && played == round * TURNS; round++) {
+                    control.pause(); // asleep until the next round, not looking every millisecond
+                    Thread.sleep(NEXT_ROUND_AFTER_MS);
+                    control.start();
+                    played += play(nat, source, control, pump.counters(), beats, pageSize, played);
+                }
+            } finally {
+                // however the play ended, the scratch pump ends and hands back what it holds
+                control.shutdown(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+                t.join(TimeUnit.SECONDS.toMillis(2));
+                control.close();
             }
-            control.shutdown(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-            t.join(TimeUnit.SECONDS.toMillis(2));
-            control.close();
             Log.debug("pump rehearsal: %d turns in %d ms", played, (System.nanoTime() - t0) / 1_000_000);
             return played;
         } catch (NativeException e) {
