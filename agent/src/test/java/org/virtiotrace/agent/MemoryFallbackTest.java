@@ -113,7 +113,10 @@ class MemoryFallbackTest {
     @Test
     void a_host_that_never_reads_keeps_the_newest_pages_and_the_ring_counts_what_it_overwrote() throws Exception {
         rig = Rig.create(256, CpuList.parse("0"));
-        rig.startAgent("--cpus", "0", "--ring-size", "256K", "--stall-timeout", "100", "--pipe-size", "64K");
+        AgentProcess agent = rig.startAgent("--cpus", "0", "--ring-size", "256K", "--stall-timeout", "100",
+                "--pipe-size", "64K");
+        // the start-up's rehearsal plays on CPU 0 too: the timing below is this pump's alone
+        assertTrue(agent.awaitSettled(Duration.ofSeconds(10)), "the agent never came to rest after its start");
         rig.host.send("1\n");
         rig.mark(0, 20_000, 100, 0);
         rig.host.send("0\n");

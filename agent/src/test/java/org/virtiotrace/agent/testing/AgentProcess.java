@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.virtiotrace.core.pump.PumpRehearsal;
 
 /**
  * The agent as a user runs it: its own JVM and process, real signals, real exit codes,
@@ -192,15 +193,16 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until the agent's start-up work is over (the pump rehearsal it plays once ready,
-     * the JIT compiling what that taught it): a 200 ms window in which it used at most one
-     * clock tick. False when it never settles within {@code limit}: a spin.
+     * Waits until the agent's start-up work is over (the pump rehearsal it plays once ready, in
+     * rounds with a pause between them, and the JIT compiling what that taught it): a window
+     * longer than that pause in which it used at most one clock tick. False when it never
+     * settles within {@code limit}: a spin.
      */
     public boolean awaitSettled(Duration limit) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         long before = cpuTicks();
         while (System.nanoTime() - deadline < 0) {
-            Thread.sleep(200);
+            Thread.sleep(PumpRehearsal.NEXT_ROUND_AFTER_MS + 200L);
             long now = cpuTicks();
             if (now - before <= 1) {
                 return true;

@@ -45,7 +45,7 @@ public final class PumpRehearsal {
      * path, compiled only ~10 s into the first recording, which then cost ~1.5x the CPU). The
      * second round comes once that queue is worked through (~0.3 s after the start here).
      */
-    private static final int NEXT_ROUND_AFTER_MS = 300;
+    public static final int NEXT_ROUND_AFTER_MS = 300;
 
     private PumpRehearsal() {
     }
